@@ -1,0 +1,88 @@
+# houseprices — `make help` lists every target.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HP := $(BIN)/houseprices
+DVC := $(BIN)/dvc
+PYTEST_ARGS ?=
+STAMP := $(VENV)/.installed
+# dvc.yaml runs `python -m houseprices...`: make it the project venv's python.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (set PYTHON=...)"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install the locked dependencies and the package
+
+.PHONY: lock
+lock: ## Re-resolve requirements.lock from pyproject.toml (after changing dependencies)
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv; }
+	$(BIN)/uv pip compile pyproject.toml --extra pipeline --extra dev --python-version 3.11 \
+	  --quiet --no-header --output-file requirements.lock
+
+.PHONY: data
+data: $(STAMP) ## Bring the Kaggle files into data/raw (from $$HOUSE_PRICES_DATA, Kaggle CLI or the DVC remote)
+	@if [ -z "$${HOUSE_PRICES_DATA:-}" ] && [ ! -f data/raw/train.csv ] && $(DVC) pull --quiet data/raw.dvc 2>/dev/null; then \
+	  echo "data/raw restored from the DVC remote"; \
+	else \
+	  $(HP) data fetch && $(DVC) add --quiet data/raw; \
+	fi
+
+.PHONY: repro
+repro: $(STAMP) ## Run the DVC pipeline (only the stages whose inputs changed)
+	$(DVC) repro
+
+.PHONY: run
+run: data repro ## Set up, fetch data, run the pipeline, print the metrics
+	@echo
+	@$(DVC) metrics show
+	@echo
+	@echo "model:      models/model.joblib"
+	@echo "submission: reports/submission.csv"
+	@echo "plots:      reports/plots/"
+
+.PHONY: test
+test: $(STAMP) ## Run the whole test suite (needs $$HOUSE_PRICES_DATA)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## Unit tests only
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+.PHONY: format
+format: $(STAMP) ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+.PHONY: push
+push: $(STAMP) ## Push data and models to the DVC remote
+	$(DVC) push
+
+.PHONY: pull
+pull: $(STAMP) ## Pull data and models from the DVC remote
+	$(DVC) pull
+
+.PHONY: clean
+clean: ## Remove caches and build files (keeps .venv, data and models)
+	rm -rf .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
