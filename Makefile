@@ -13,6 +13,13 @@ STAMP := $(VENV)/.installed
 # dvc.yaml runs `python -m houseprices...`: make it the project venv's python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
+# Debian packages the targets need (mk/*.mk files append to it); `make system-deps` installs them.
+SYSTEM_PACKAGES :=
+# What CI proves beyond `make test` (mk/*.mk files append targets).
+CI_TARGETS :=
+
+-include $(sort $(wildcard mk/*.mk))
+
 .PHONY: help
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,7 +42,7 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (after changing depend
 	  --quiet --no-header --output-file requirements.lock
 
 .PHONY: data
-data: $(STAMP) ## Bring the Kaggle files into data/raw (from $$HOUSE_PRICES_DATA, Kaggle CLI or the DVC remote)
+data: $(STAMP) ## Bring the Kaggle files into data/raw (from HOUSE_PRICES_DATA, the Kaggle CLI or the DVC remote)
 	@if [ -z "$${HOUSE_PRICES_DATA:-}" ] && [ ! -f data/raw/train.csv ] && $(DVC) pull --quiet data/raw.dvc 2>/dev/null; then \
 	  echo "data/raw restored from the DVC remote"; \
 	else \
@@ -56,7 +63,7 @@ run: data repro ## Set up, fetch data, run the pipeline, print the metrics
 	@echo "plots:      reports/plots/"
 
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite (needs $$HOUSE_PRICES_DATA)
+test: $(STAMP) ## Run the whole test suite (needs HOUSE_PRICES_DATA)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: test-fast
@@ -81,6 +88,18 @@ push: $(STAMP) ## Push data and models to the DVC remote
 .PHONY: pull
 pull: $(STAMP) ## Pull data and models from the DVC remote
 	$(DVC) pull
+
+.PHONY: system-deps
+system-deps: ## Install the Debian packages the targets need (root, apt)
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+.PHONY: ci
+ci: system-deps $(CI_TARGETS) ## What CI proves beyond `make test` (container, workflow lint, ...)
+	@echo "CI targets passed: $(or $(CI_TARGETS),none)"
 
 .PHONY: clean
 clean: ## Remove caches and build files (keeps .venv, data and models)
