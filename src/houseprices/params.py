@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         return cls()
     if not isinstance(data, dict):
         raise ParamsError(f"params.yaml: '{where}' must be a mapping, got {type(data).__name__}.")
-    known = {f.name: f for f in cls.__dataclass_fields__.values()}
+    known = {f.name: f for f in fields(cls)}
     unknown = set(data) - set(known)
     if unknown:
         raise ParamsError(
