@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from houseprices import data, evaluate, features, predict, train
+from houseprices import data, evaluate, features, predict, registry, train
 from houseprices.errors import HousePricesError
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(registry.app, name="registry")
 app.command("features")(features.main)
 app.command("train")(train.main)
 app.command("evaluate")(evaluate.main)
