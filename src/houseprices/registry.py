@@ -17,10 +17,12 @@ import logging
 import math
 import os
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 import yaml
 
@@ -38,6 +40,10 @@ PARAMS_PATH = "params.yaml"
 
 class RegistryError(HousePricesError):
     """The metrics or the CV scheme of a model could not be read."""
+
+
+class NotPromotedError(HousePricesError):
+    """`promote --strict`: the challenger did not win (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -288,14 +294,17 @@ def candidate_from_files(label: str, metrics: Path, lock: Path, params: Path) ->
         raise RegistryError(f"{metrics} does not hold a JSON object.")
     lock_data = _loads(lock.read_text(), str(lock)) if lock.exists() else None
     params_data = _loads(params.read_text(), str(params)) if params.exists() else None
-    return Candidate(
-        label, data, cv_scheme_from(lock_data, params_data), train_data_md5(lock_data)
-    )
+    return Candidate(label, data, cv_scheme_from(lock_data, params_data), train_data_md5(lock_data))
 
 
 # --- command line -----------------------------------------------------------------------------
 
 app = typer.Typer(help="Model registry: champion/challenger promotion.", no_args_is_help=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Model registry: champion/challenger promotion."""
 
 
 def _append(path_var: str, text: str) -> bool:
@@ -355,4 +364,24 @@ def promote_cmd(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(decision.as_dict(), indent=2) + "\n")
     if strict and not decision.promote:
-        raise typer.Exit(1)
+        raise NotPromotedError(decision.reason)
+
+
+def main() -> None:
+    """`python -m houseprices.registry`: the command without importing the whole package CLI."""
+    logging.basicConfig(
+        level=os.environ.get("HOUSEPRICES_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app(standalone_mode=False)
+    except HousePricesError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()
