@@ -25,7 +25,7 @@ ci-tools: $(CI_TOOLS_STAMP) ## Install actionlint and hadolint into .cache/ci-to
 lint-ci: $(CI_TOOLS_STAMP) ## actionlint (+shellcheck) on the workflows, hadolint on the Dockerfile if present, shellcheck on scripts
 	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: run 'make system-deps'" >&2; exit 1; }
 	@echo "actionlint $$($(ACTIONLINT) -version | head -1), shellcheck $$(shellcheck --version | sed -n 's/^version: //p')"
-	$(ACTIONLINT) -color=never
+	$(ACTIONLINT) -no-color
 	@if [ -f Dockerfile ]; then \
 	  echo "$$($(HADOLINT) --version)"; \
 	  echo "$(HADOLINT) Dockerfile"; $(HADOLINT) Dockerfile; \

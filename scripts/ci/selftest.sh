@@ -110,6 +110,19 @@ GITHUB_STEP_SUMMARY="$tmp/cv.md" python -m houseprices.registry promote --champi
 expect "CV schemes differ" "$tmp/cv.md"
 git checkout -q -- .
 
+# --- copying the pushed image to ECR by digest (stand-in docker) --------------------------------
+cat >"$tmp/bin/docker" <<'DOCKER'
+#!/usr/bin/env bash
+echo "docker $*" >>"$GH_LOG"
+DOCKER
+chmod +x "$tmp/bin/docker"
+PATH="$tmp/bin:$PATH" SOURCE="docker.io/u/houseprices@sha256:abc" TAGS=$'r/h:sha-1\nr/h:latest\n' \
+  scripts/ci/copy-image.sh
+expect "docker buildx imagetools create --tag r/h:sha-1 --tag r/h:latest docker.io/u/houseprices@sha256:abc" "$GH_LOG"
+if PATH="$tmp/bin:$PATH" SOURCE="u/houseprices:latest" TAGS="r/h:x" scripts/ci/copy-image.sh 2>/dev/null; then
+  fail "copy-image.sh accepted a source not pinned by digest"
+fi
+
 # --- where the data would come from -----------------------------------------------------------
 source_of() { env "$@" GITHUB_OUTPUT="$tmp/data-out" scripts/ci/fetch-data.sh --check >/dev/null; }
 : >"$tmp/data-out"; source_of
