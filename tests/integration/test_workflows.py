@@ -146,8 +146,8 @@ def test_ci_triggers_and_jobs(workflows) -> None:
     wf = workflows["ci"]
     assert {"push", "pull_request"} <= set(wf["on"])
     runs = {step.get("run") for _, step in _steps(wf)}
-    for cmd in ("make lint", "make lint-ci", "make test", "make ci-pipeline", "make metrics-report"):
-        assert cmd in runs, cmd
+    for target in ("lint", "lint-ci", "test", "ci-pipeline", "metrics-report"):
+        assert f"make {target}" in runs, target
     comment = next(s for _, s in _steps(wf) if "pr-comment" in s.get("run", ""))
     assert "github.event_name == 'pull_request'" in comment["if"]
     assert "head.repo.full_name == github.repository" in comment["if"]
