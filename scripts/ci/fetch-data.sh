@@ -47,6 +47,10 @@ $check_only && exit 0
 
 venv="${VENV:-.venv}"
 case "$source" in
+  local)
+    # data/raw already there (an earlier step): `make data` re-verifies it in place
+    export HOUSE_PRICES_DATA="${HOUSE_PRICES_DATA:-$PWD/data/raw}"
+    ;;
   dvc)
     "$venv/bin/dvc" remote add --local --force ci "$DVC_REMOTE_URL"
     "$venv/bin/dvc" remote default --local ci
