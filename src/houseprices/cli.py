@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from houseprices import data, evaluate, features, predict, train
+from houseprices import data, evaluate, features, predict, registry, train
 from houseprices.runner import run
 
 app = typer.Typer(
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(registry.app, name="registry")
 app.command("features")(features.main)
 app.command("train")(train.main)
 app.command("evaluate")(evaluate.main)

@@ -51,10 +51,20 @@ class EvaluateParams:
 
 
 @dataclass(frozen=True)
+class PromoteParams:
+    """Champion/challenger rule: the challenger must beat the champion's `metric` by `margin`."""
+
+    metric: str = "cv_rmsle"
+    lower_is_better: bool = True
+    margin: float = 0.001
+
+
+@dataclass(frozen=True)
 class Params:
     features: FeatureParams = field(default_factory=FeatureParams)
     train: TrainParams = field(default_factory=TrainParams)
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    promote: PromoteParams = field(default_factory=PromoteParams)
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -87,6 +97,7 @@ _NESTED: dict[tuple[str, str], type] = {
     ("Params", "features"): FeatureParams,
     ("Params", "train"): TrainParams,
     ("Params", "evaluate"): EvaluateParams,
+    ("Params", "promote"): PromoteParams,
     ("FeatureParams", "outliers"): OutlierParams,
     ("TrainParams", "cv"): CVParams,
     ("TrainParams", "model"): ModelSpec,
