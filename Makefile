@@ -62,6 +62,20 @@ run: data repro ## Set up, fetch data, run the pipeline, print the metrics
 	@echo "submission: reports/submission.csv"
 	@echo "plots:      reports/plots/"
 
+.PHONY: run-fast
+run-fast: data ## The whole pipeline in the fast (CI) profile: one CV repeat (`dvc exp run -S profile=fast`)
+	$(DVC) exp run --set-param profile=fast
+	@$(DVC) metrics show
+
+.PHONY: tune
+tune: data ## Optuna search over every family (resumable); proposes params in reports/tuning/
+	$(DVC) repro features
+	$(HP) tune
+
+.PHONY: mlflow-ui
+mlflow-ui: $(STAMP) ## Open the MLflow UI on the project's tracking store (http://127.0.0.1:5000)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
+
 .PHONY: test
 test: $(STAMP) ## Run the whole test suite (needs HOUSE_PRICES_DATA)
 	$(BIN)/pytest $(PYTEST_ARGS)

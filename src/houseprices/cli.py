@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from houseprices import data, evaluate, features, predict, registry, train
+from houseprices import data, ensemble, evaluate, features, predict, registry, train, tune
 from houseprices.runner import run
 
 app = typer.Typer(
-    help="House Prices MLOps: data, features, train, evaluate, predict.",
+    help="House Prices MLOps: data, features, train, ensemble, evaluate, predict, tune.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
 app.add_typer(registry.app, name="registry")
 app.command("features")(features.main)
-app.command("train")(train.main)
+app.add_typer(train.app, name="train")
+app.command("ensemble")(ensemble.main)
 app.command("evaluate")(evaluate.main)
+app.command("tune")(tune.main)
 app.command("predict")(predict.batch_cmd)
 app.command("submission")(predict.submission_cmd)
 

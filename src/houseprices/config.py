@@ -67,8 +67,24 @@ class Paths:
         return self.reports / "metrics.json"
 
     @property
+    def cv(self) -> Path:
+        return self.reports / "cv"
+
+    @property
+    def selection(self) -> Path:
+        return self.reports / "selection.json"
+
+    @property
     def oof(self) -> Path:
         return self.reports / "oof_predictions.csv"
+
+    @property
+    def tuning_store(self) -> Path:
+        return self.root / ".tuning" / "optuna.db"
+
+    @property
+    def tuning_report(self) -> Path:
+        return self.reports / "tuning" / "proposed_params.yaml"
 
     @property
     def submission(self) -> Path:

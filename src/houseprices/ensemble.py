@@ -9,15 +9,24 @@ pipeline refitted on all rows, transformer prefixes that members share computed 
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import typer
 from scipy.optimize import nnls
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
+
+from houseprices.config import Paths
+from houseprices.evaluate import fold_rmsle
+from houseprices.model import ConformalInterval
+from houseprices.params import Params, load_params
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +142,108 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
     @property
     def weights_(self) -> dict[str, float]:
         return {name: w for name, _, _, w in self.estimators_}
+
+
+@dataclass
+class Selection:
+    """What the ensemble stage decided: the champion, its member weights and its interval."""
+
+    champion: str
+    weights: dict[str, float]
+    scores: dict[str, dict[str, float]]
+    interval: dict[str, Any]
+    reason: str
+    cv_scheme: dict[str, Any]
+    method: str = "nnls"
+    oof: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def save(self, path: Path) -> None:
+        data = {k: v for k, v in asdict(self).items() if k != "oof"}
+        path.write_text(json.dumps(data, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Selection:
+        return cls(**json.loads(path.read_text()))
+
+
+def _score(oof: pd.DataFrame) -> dict[str, float]:
+    scores = fold_rmsle(oof)
+    return {"cv_rmsle": float(scores.mean()), "cv_rmsle_std": float(scores.std(ddof=1))}
+
+
+def select(oofs: dict[str, pd.DataFrame], params: Params) -> Selection:
+    """Score every family and the blend on the same folds; pick the champion by the rule."""
+    candidates = list(params.ensemble.candidates) or list(oofs)
+    missing = [c for c in candidates if c not in oofs]
+    if missing:
+        raise KeyError(
+            f"ensemble.candidates {missing} have no CV predictions; add them to "
+            "train.families or remove them from ensemble.candidates."
+        )
+    if params.ensemble.method != "nnls":
+        raise ValueError(f"ensemble.method '{params.ensemble.method}' is not supported; use nnls.")
+    scores = {name: _score(oof) for name, oof in oofs.items()}
+    wide = oof_matrix({c: oofs[c] for c in candidates})
+    blend_oof = blend_cv(wide, candidates, params.train.cv.n_splits, params.train.seed)
+    scores["ensemble"] = _score(blend_oof)
+    full = nnls_weights(wide[candidates].to_numpy(), wide["y_true"].to_numpy())
+    weights = {c: round(float(w), 6) for c, w in zip(candidates, full) if w > 1e-6}
+    best = min(candidates, key=lambda c: scores[c]["cv_rmsle"])
+    gain = scores[best]["cv_rmsle"] - scores["ensemble"]["cv_rmsle"]
+    rule = params.ensemble.champion
+    if gain >= rule.min_gain:
+        champion, champion_oof = "ensemble", blend_oof
+        reason = (
+            f"the NNLS ensemble ({scores['ensemble']['cv_rmsle']:.5f}) beats the best "
+            f"single family {best} ({scores[best]['cv_rmsle']:.5f}) by {gain:.5f} "
+            f">= ensemble.champion.min_gain {rule.min_gain}"
+        )
+    else:
+        champion, champion_oof, weights = best, oofs[best], {best: 1.0}
+        reason = (
+            f"the ensemble gains only {gain:.5f} < ensemble.champion.min_gain "
+            f"{rule.min_gain} over {best}, the best single family"
+        )
+    interval = ConformalInterval.calibrate(
+        champion_oof["y_true"].to_numpy(),
+        champion_oof["y_pred"].to_numpy(),
+        params.evaluate.interval_coverage,
+        params.evaluate.interval_bands,
+    )
+    cv = params.train.cv
+    return Selection(
+        champion=champion,
+        weights=weights,
+        scores=scores,
+        interval=asdict(interval),
+        reason=reason,
+        cv_scheme={
+            "splitter": "RepeatedKFold",
+            "n_splits": cv.n_splits,
+            "n_repeats": cv.n_repeats,
+            "seed": params.train.seed,
+        },
+        oof=champion_oof,
+    )
+
+
+app = typer.Typer(help="Blend the families and choose the champion.")
+
+
+@app.command()
+def main() -> None:
+    """Pipeline stage: reports/cv/*.csv -> reports/selection.json, reports/oof_predictions.csv."""
+    paths = Paths.from_root()
+    params = load_params(paths.params)
+    oofs = {name: pd.read_csv(paths.cv / f"{name}.csv") for name in params.train.families}
+    selection = select(oofs, params)
+    selection.save(paths.selection)
+    selection.oof.to_csv(paths.oof, index=False)
+    typer.echo(f"champion: {selection.champion} ({selection.reason})")
+    typer.echo("weights: " + ", ".join(f"{k} {v:.3f}" for k, v in selection.weights.items()))
+
+
+if __name__ == "__main__":
+    from houseprices.runner import run
+
+    run(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,8 +12,8 @@ import typer
 from numpy.typing import ArrayLike
 
 from houseprices.config import Paths
-from houseprices.model import conformal_half_width
-from houseprices.params import load_params
+from houseprices.model import ConformalInterval
+from houseprices.params import Params, load_params
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,21 @@ def fold_rmsle(oof: pd.DataFrame) -> np.ndarray:
     return np.array([_rmse(g["y_true"], g["y_pred"]) for _, g in groups])
 
 
-def interval_coverage(oof: pd.DataFrame, coverage: float) -> float:
+def interval_coverage(oof: pd.DataFrame, coverage: float, bands: int = 1) -> float:
     """CV coverage of the conformal interval: calibrate on the other folds, test on each fold."""
     hits, total = 0, 0
-    for (_, fold), held in oof.groupby(["repeat", "fold"]):
-        same_repeat = oof[(oof["repeat"] == held["repeat"].iloc[0]) & (oof["fold"] != fold)]
-        half = conformal_half_width(np.abs(same_repeat["y_true"] - same_repeat["y_pred"]), coverage)
-        hits += int((np.abs(held["y_true"] - held["y_pred"]) <= half).sum())
+    for (repeat, fold), held in oof.groupby(["repeat", "fold"]):
+        calib = oof[(oof["repeat"] == repeat) & (oof["fold"] != fold)]
+        interval = ConformalInterval.calibrate(
+            calib["y_true"].to_numpy(), calib["y_pred"].to_numpy(), coverage, bands
+        )
+        pred = held["y_pred"].to_numpy()
+        hits += int((np.abs(held["y_true"].to_numpy() - pred) <= interval.half_width(pred)).sum())
         total += len(held)
     return hits / total
 
 
-def compute_metrics(oof: pd.DataFrame, coverage: float = 0.90) -> dict[str, float]:
+def compute_metrics(oof: pd.DataFrame, coverage: float = 0.90, bands: int = 1) -> dict[str, float]:
     """cv RMSLE mean/std over folds; dollar metrics pooled per repeat, averaged over repeats."""
     scores = fold_rmsle(oof)
     per_repeat = []
@@ -62,7 +65,7 @@ def compute_metrics(oof: pd.DataFrame, coverage: float = 0.90) -> dict[str, floa
         "mae_usd": round(float(dollars["mae_usd"]), 2),
         "r2": float(dollars["r2"]),
         "rss_log": float(dollars["rss_log"]),
-        "interval_coverage": interval_coverage(oof, coverage),
+        "interval_coverage": interval_coverage(oof, coverage, bands),
     }
 
 
@@ -87,68 +90,69 @@ def plot_tables(oof: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pva, res
 
 
-def save_pngs(pva: pd.DataFrame, res: pd.DataFrame, folder: Path) -> None:
-    import matplotlib
+def run_stage(paths: Paths, params: Params) -> dict[str, Any]:
+    from houseprices.ensemble import Selection
+    from houseprices.model import HousePriceModel
+    from houseprices.report import write_report
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.scatter(pva["actual"], pva["predicted"], s=6, alpha=0.5)
-    lims = [pva[["actual", "predicted"]].min().min(), pva[["actual", "predicted"]].max().max()]
-    ax.plot(lims, lims, color="black", lw=1)
-    ax.set(
-        xlabel="actual SalePrice ($)",
-        ylabel="predicted (out-of-fold, $)",
-        title="Predicted vs actual",
-        xscale="log",
-        yscale="log",
-    )
-    fig.tight_layout()
-    fig.savefig(folder / "pred_vs_actual.png", dpi=100)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.scatter(res["predicted"], res["residual"], s=6, alpha=0.5)
-    ax.axhline(0, color="black", lw=1)
-    ax.set(
-        xlabel="predicted SalePrice ($)",
-        ylabel="actual - predicted ($)",
-        title="Out-of-fold residuals",
-        xscale="log",
-    )
-    fig.tight_layout()
-    fig.savefig(folder / "residuals.png", dpi=100)
-    plt.close(fig)
-
-
-def run_stage(paths: Paths, coverage: float) -> dict[str, float]:
     oof = pd.read_csv(paths.oof)
-    metrics = compute_metrics(oof, coverage)
+    selection = Selection.load(paths.selection)
+    cov = params.evaluate
+    metrics: dict[str, Any] = compute_metrics(oof, cov.interval_coverage, cov.interval_bands)
+    metrics["families"] = {n: s for n, s in selection.scores.items() if n != "ensemble"}
+    metrics["ensemble"] = selection.scores["ensemble"]
     paths.plots.mkdir(parents=True, exist_ok=True)
     pva, res = plot_tables(oof)
     pva.to_csv(paths.plots / "pred_vs_actual.csv", index=False)
     res.to_csv(paths.plots / "residuals.csv", index=False)
-    save_pngs(pva, res, paths.plots)
     paths.metrics.write_text(json.dumps(metrics, indent=2) + "\n")
+    train = pd.read_parquet(paths.processed / "train.parquet")
+    write_report(paths, metrics, selection, HousePriceModel.load(paths.model), train, pva)
+    log_to_tracking(paths, params, metrics, selection)
     return metrics
 
 
-def format_table(metrics: dict[str, float]) -> str:
-    width = max(len(k) for k in metrics)
+def log_to_tracking(paths: Paths, params: Params, metrics: dict[str, Any], selection: Any) -> None:
+    """One MLflow run per candidate family, one for the ensemble, one for the champion."""
+    from houseprices.tracking import Tracker
+
+    tracker = Tracker(paths.root, "model-selection")
+    tags = {"profile": params.profile, "cv_scheme": json.dumps(selection.cv_scheme)}
+    for name, score in metrics["families"].items():
+        fam = dict(params.train.families.get(name) or {})
+        with tracker.run(f"cv/{name}", params={"family": name, **fam}, tags=tags):
+            tracker.log_metrics(score)
+    with tracker.run(
+        "ensemble", params={"method": selection.method, **selection.weights}, tags=tags
+    ):
+        tracker.log_metrics(metrics["ensemble"])
+    with tracker.run(
+        f"champion/{selection.champion}",
+        params={"champion": selection.champion},
+        tags={**tags, "reason": selection.reason},
+    ):
+        tracker.log_metrics({k: v for k, v in metrics.items() if isinstance(v, int | float)})
+        tracker.log_artifact(paths.reports / "model_selection.md")
+
+
+def format_table(metrics: dict[str, Any]) -> str:
+    flat = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+    flat.update({f"{name}.cv_rmsle": s["cv_rmsle"] for name, s in metrics["families"].items()})
+    width = max(len(k) for k in flat)
     return "\n".join(
         f"{k:<{width}}  {v:.5f}" if isinstance(v, float) else f"{k:<{width}}  {v}"
-        for k, v in metrics.items()
+        for k, v in flat.items()
     )
 
 
-app = typer.Typer(help="Evaluate the out-of-fold predictions.")
+app = typer.Typer(help="Evaluate the champion's out-of-fold predictions.")
 
 
 @app.command()
 def main() -> None:
-    """Pipeline stage: write reports/metrics.json and reports/plots/."""
+    """Pipeline stage: reports/metrics.json, reports/model_selection.md, reports/plots/."""
     paths = Paths.from_root()
-    metrics = run_stage(paths, load_params(paths.params).evaluate.interval_coverage)
+    metrics = run_stage(paths, load_params(paths.params))
     typer.echo(format_table(metrics))
 
 

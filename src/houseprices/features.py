@@ -1,11 +1,19 @@
-"""Feature engineering as scikit-learn transformers, fitted inside every CV fold.
+"""Feature engineering for the Kaggle House Prices data as scikit-learn transformers.
 
-Also the pipeline stage `features`: the training set the models learn from (the canonical
-outliers removed) and the list of engineered features.
+Also the pipeline stage `features`: the training set the models learn from (the two
+canonical outliers removed) and the list of engineered features.
 
-`HouseFeatures` turns a raw Kaggle-format DataFrame into a cleaned, enriched one (domain
-imputation, ordinal scales, totals, ages, flags); `SignedLog1p` tames skewed numeric columns;
-`build_preprocessor` assembles them with one-hot encoding (rare levels grouped) for models.
+Design
+------
+* ``HouseFeaturizer`` is the only step that touches pandas/objects: it turns the raw
+  frame (or a 2-D object array / list of dict rows with the raw Kaggle columns) into a
+  float64 numpy array. Everything it learns (medians, modes, LotFrontage-by-Neighborhood
+  medians, kept category levels, target-ordered codes) is learned in ``fit``.
+* ``SkewedPowerTransformer`` picks the skewed columns and their power transform in ``fit``
+  and is pure numpy afterwards; ``sklearn.preprocessing.RobustScaler`` follows for
+  linear / kernel models.
+* Unseen categories and NaNs are handled at predict time (unseen/rare level -> "rare"
+  bucket, NaN -> value learned in fit).
 """
 
 from __future__ import annotations
@@ -16,21 +24,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import typer
-from scipy.stats import skew
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.compose import ColumnTransformer, make_column_selector
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from houseprices import schema
 from houseprices.config import Paths
 from houseprices.params import FeatureParams, load_params
 
-QUALITY_SCALE = {"None": 0, "Po": 1, "Fa": 2, "TA": 3, "Gd": 4, "Ex": 5}
+# --------------------------------------------------------------------------- constants
+_QUAL = {"Ex": 5, "Gd": 4, "TA": 3, "Fa": 2, "Po": 1, "None": 0}
 ORDINAL_MAPS: dict[str, dict[str, int]] = {
     **{
-        c: QUALITY_SCALE
+        c: _QUAL
         for c in (
             "ExterQual",
             "ExterCond",
@@ -44,29 +49,94 @@ ORDINAL_MAPS: dict[str, dict[str, int]] = {
             "PoolQC",
         )
     },
-    "BsmtExposure": {"None": 0, "No": 1, "Mn": 2, "Av": 3, "Gd": 4},
-    "BsmtFinType1": {"None": 0, "Unf": 1, "LwQ": 2, "Rec": 3, "BLQ": 4, "ALQ": 5, "GLQ": 6},
-    "BsmtFinType2": {"None": 0, "Unf": 1, "LwQ": 2, "Rec": 3, "BLQ": 4, "ALQ": 5, "GLQ": 6},
-    "GarageFinish": {"None": 0, "Unf": 1, "RFn": 2, "Fin": 3},
+    "BsmtExposure": {"Gd": 4, "Av": 3, "Mn": 2, "No": 1, "None": 0},
+    "BsmtFinType1": {"GLQ": 6, "ALQ": 5, "BLQ": 4, "Rec": 3, "LwQ": 2, "Unf": 1, "None": 0},
+    "BsmtFinType2": {"GLQ": 6, "ALQ": 5, "BLQ": 4, "Rec": 3, "LwQ": 2, "Unf": 1, "None": 0},
+    "GarageFinish": {"Fin": 3, "RFn": 2, "Unf": 1, "None": 0},
     "Functional": {
-        "Sal": 0,
-        "Sev": 1,
-        "Maj2": 2,
-        "Maj1": 3,
-        "Mod": 4,
-        "Min2": 5,
-        "Min1": 6,
         "Typ": 7,
+        "Min1": 6,
+        "Min2": 5,
+        "Mod": 4,
+        "Maj1": 3,
+        "Maj2": 2,
+        "Sev": 1,
+        "Sal": 0,
     },
-    "Fence": {"None": 0, "MnWw": 1, "GdWo": 2, "MnPrv": 3, "GdPrv": 4},
-    "PavedDrive": {"N": 0, "P": 1, "Y": 2},
-    "LandSlope": {"Sev": 0, "Mod": 1, "Gtl": 2},
-    "LotShape": {"IR3": 0, "IR2": 1, "IR1": 2, "Reg": 3},
-    "CentralAir": {"N": 0, "Y": 1},
+    "Fence": {"GdPrv": 4, "MnPrv": 3, "GdWo": 2, "MnWw": 1, "None": 0},
+    "PavedDrive": {"Y": 2, "P": 1, "N": 0},
+    "CentralAir": {"Y": 1, "N": 0},
+    "LotShape": {"Reg": 3, "IR1": 2, "IR2": 1, "IR3": 0},
+    "LandSlope": {"Gtl": 2, "Mod": 1, "Sev": 0},
+    "Street": {"Pave": 1, "Grvl": 0},
+    "Utilities": {"AllPub": 3, "NoSewr": 2, "NoSeWa": 1, "ELO": 0},
 }
-
-#: Text columns where a missing value means "the house has no such feature".
-ABSENT_MEANS_NONE = (
+NOMINAL = (
+    "MSSubClass",
+    "MSZoning",
+    "Alley",
+    "LandContour",
+    "LotConfig",
+    "Neighborhood",
+    "Condition1",
+    "Condition2",
+    "BldgType",
+    "HouseStyle",
+    "RoofStyle",
+    "RoofMatl",
+    "Exterior1st",
+    "Exterior2nd",
+    "MasVnrType",
+    "Foundation",
+    "Heating",
+    "Electrical",
+    "GarageType",
+    "MiscFeature",
+    "SaleType",
+    "SaleCondition",
+    "MoSold",
+    "YrSold",
+)
+INT_CATEGORICAL = ("MSSubClass", "MoSold", "YrSold")  # numbers that are really labels
+NUMERIC = (
+    "LotFrontage",
+    "LotArea",
+    "OverallQual",
+    "OverallCond",
+    "YearBuilt",
+    "YearRemodAdd",
+    "MasVnrArea",
+    "BsmtFinSF1",
+    "BsmtFinSF2",
+    "BsmtUnfSF",
+    "TotalBsmtSF",
+    "1stFlrSF",
+    "2ndFlrSF",
+    "LowQualFinSF",
+    "GrLivArea",
+    "BsmtFullBath",
+    "BsmtHalfBath",
+    "FullBath",
+    "HalfBath",
+    "BedroomAbvGr",
+    "KitchenAbvGr",
+    "TotRmsAbvGrd",
+    "Fireplaces",
+    "GarageYrBlt",
+    "GarageCars",
+    "GarageArea",
+    "WoodDeckSF",
+    "OpenPorchSF",
+    "EnclosedPorch",
+    "3SsnPorch",
+    "ScreenPorch",
+    "PoolArea",
+    "MiscVal",
+    "YrSold",
+    "MoSold",
+)
+# NA means "feature absent" (data_description.txt)
+NONE_IF_MISSING = (
     "Alley",
     "BsmtQual",
     "BsmtCond",
@@ -83,8 +153,7 @@ ABSENT_MEANS_NONE = (
     "MiscFeature",
     "MasVnrType",
 )
-#: Numeric columns where a missing value means zero (no basement, garage, veneer).
-ABSENT_MEANS_ZERO = (
+ZERO_IF_MISSING = (
     "MasVnrArea",
     "BsmtFinSF1",
     "BsmtFinSF2",
@@ -95,150 +164,313 @@ ABSENT_MEANS_ZERO = (
     "GarageCars",
     "GarageArea",
 )
-#: Numeric codes that are really categories.
-AS_CATEGORY = ("MSSubClass", "MoSold", "YrSold")
-PORCHES = ("OpenPorchSF", "EnclosedPorch", "3SsnPorch", "ScreenPorch", "WoodDeckSF")
+ENGINEERED = (
+    "TotalSF",
+    "TotalBath",
+    "TotalPorchSF",
+    "HouseAge",
+    "RemodAge",
+    "GarageAge",
+    "IsRemodeled",
+    "IsNew",
+    "HasPool",
+    "Has2ndFlr",
+    "HasGarage",
+    "HasBsmt",
+    "HasFireplace",
+    "HasPorch",
+    "HasMasVnr",
+    "QualSF",
+    "QualGrLiv",
+    "OverallScore",
+    "LotFrontageMissing",
+)
+# squared terms that help the linear models (Lasso 0.1090 -> 0.1079 on the tuning folds)
+LINEAR_SQUARES = (
+    "OverallQual",
+    "GrLivArea",
+    "TotalSF",
+    "GarageCars",
+    "TotalBath",
+    "ExterQual",
+    "KitchenQual",
+    "BsmtQual",
+    "YearBuilt",
+    "GarageArea",
+    "HouseAge",
+    "RemodAge",
+)
+RAW_COLUMNS = tuple(dict.fromkeys(NUMERIC + tuple(ORDINAL_MAPS) + NOMINAL + ("Neighborhood",)))
 
 
-class HouseFeatures(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Domain cleaning and feature construction on a Kaggle-format DataFrame.
+def _is_missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
 
-    Learns (in `fit`): LotFrontage median per Neighborhood, and the mode/median used for any
-    other missing value. Output: a DataFrame whose text columns are categories (plus
-    MSSubClass/MoSold/YrSold) and whose other columns are numeric, ordinal scales included.
-    Unseen category levels pass through (the encoder downstream ignores them).
+
+def _as_str(v, int_like: bool) -> str | None:
+    if _is_missing(v):
+        return None
+    if int_like:
+        try:
+            return str(int(float(v)))
+        except (TypeError, ValueError):
+            return str(v)
+    return str(v)
+
+
+def _to_float(col: np.ndarray) -> np.ndarray:
+    out = np.empty(len(col), dtype=float)
+    for i, v in enumerate(col):
+        try:
+            out[i] = np.nan if v is None else float(v)
+        except (TypeError, ValueError):
+            out[i] = np.nan
+    return out
+
+
+class HouseFeaturizer(TransformerMixin, BaseEstimator):
+    """Raw Kaggle columns -> float numpy array.
+
+    Parameters
+    ----------
+    encoding : {"onehot", "ordinal"}
+        How nominal columns are emitted: one-hot block (linear / kernel models) or a
+        single integer code per column (tree models).
+    min_count : int
+        Nominal levels seen fewer than ``min_count`` times in fit are grouped into a
+        "rare" bucket; unseen levels at predict time fall into the same bucket.
+    code_order : {"target", "frequency"}
+        For ``encoding="ordinal"``: order codes by mean target of the level in the
+        training data (learned in fit; needs y) or by frequency.
+    extra_features : bool
+        Add the engineered totals / ages / flags / interactions.
+    squares : tuple of str
+        Numeric / ordinal / engineered columns whose square is appended (linear models).
     """
 
-    def __init__(self, drop: tuple[str, ...] = ("Utilities", "Street", "PoolQC")) -> None:
-        self.drop = drop
+    def __init__(
+        self, encoding="onehot", min_count=10, code_order="target", extra_features=True, squares=()
+    ):
+        self.encoding = encoding
+        self.min_count = min_count
+        self.code_order = code_order
+        self.extra_features = extra_features
+        self.squares = squares
 
-    def _clean(self, X: pd.DataFrame) -> pd.DataFrame:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError("HouseFeatures needs a pandas DataFrame with the Kaggle columns.")
-        df = X.drop(columns=[schema.ID, schema.TARGET], errors="ignore").copy()
-        missing = [c for c in schema.FEATURES if c not in df.columns]
-        for column in missing:
-            df[column] = np.nan
-        for column in schema.CATEGORICAL:
-            values = df[column].astype("object").where(df[column].notna(), None)
-            df[column] = values.replace(schema.ALIASES.get(column, {}))
-        for column in schema.NUMERIC:
-            df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
-        for column in ABSENT_MEANS_NONE:
-            df[column] = df[column].fillna("None")
-        for column in ABSENT_MEANS_ZERO:
-            df[column] = df[column].fillna(0.0)
-        bad_garage_year = df["GarageYrBlt"].isna() | (df["GarageYrBlt"] > df["YrSold"] + 1)
-        df["GarageYrBlt"] = df["GarageYrBlt"].where(~bad_garage_year, df["YearBuilt"])
-        return df
+    # ---------------------------------------------------------------- raw access
+    def _columns(self, X) -> dict[str, np.ndarray]:
+        """Return {raw column name: 1-D object array}; accepts DataFrame, dict, list of
+        dicts or a 2-D array whose columns follow ``RAW_COLUMNS``/``feature_names_in_``."""
+        if hasattr(X, "columns"):  # pandas DataFrame, one conversion only
+            arr = X.to_numpy(dtype=object)
+            idx = {c: i for i, c in enumerate(X.columns)}
+            return {
+                c: arr[:, idx[c]] if c in idx else np.full(len(arr), None, object)
+                for c in RAW_COLUMNS
+            }
+        if isinstance(X, dict):
+            return {c: np.atleast_1d(np.asarray(X.get(c), dtype=object)) for c in RAW_COLUMNS}
+        if isinstance(X, (list, tuple)) and X and isinstance(X[0], dict):
+            return {c: np.array([r.get(c) for r in X], dtype=object) for c in RAW_COLUMNS}
+        arr = np.asarray(X, dtype=object)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        names = getattr(self, "feature_names_in_", RAW_COLUMNS)
+        idx = {c: i for i, c in enumerate(names)}
+        return {
+            c: arr[:, idx[c]] if c in idx else np.full(len(arr), None, object) for c in RAW_COLUMNS
+        }
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> HouseFeatures:
-        df = self._clean(X)
-        self.lot_frontage_by_neighborhood_ = (
-            df.groupby("Neighborhood")["LotFrontage"].median().dropna().to_dict()
-        )
-        self.lot_frontage_median_ = (
-            float(np.nanmedian(df["LotFrontage"])) if df["LotFrontage"].notna().any() else 70.0
-        )
-        self.numeric_fill_ = {
-            c: float(df[c].median()) if df[c].notna().any() else 0.0 for c in schema.NUMERIC
+    def _clean(self, cols, fitted: bool):
+        """Domain imputation. Returns (numeric dict of float arrays, string dict)."""
+        num = {c: _to_float(cols[c]) for c in NUMERIC}
+        for c in ZERO_IF_MISSING:
+            num[c] = np.where(np.isnan(num[c]), 0.0, num[c])
+        strs = {}
+        for c in set(NOMINAL) | set(ORDINAL_MAPS):
+            aliases = schema.ALIASES.get(c, {})
+            vals = [_as_str(v, c in INT_CATEGORICAL) for v in cols[c]]
+            if aliases:
+                vals = [aliases.get(v, v) if v is not None else None for v in vals]
+            if c in NONE_IF_MISSING:
+                vals = ["None" if v is None else v for v in vals]
+            strs[c] = np.array(vals, dtype=object)
+        num["LotFrontageMissing"] = np.isnan(num["LotFrontage"]).astype(float)
+        # GarageYrBlt: no garage -> YearBuilt; obvious typos (> YrSold + 1) -> YearRemodAdd
+        gy = num["GarageYrBlt"]
+        gy = np.where(np.isnan(gy), num["YearBuilt"], gy)
+        bad = np.isfinite(num["YrSold"]) & (gy > num["YrSold"] + 1)
+        num["GarageYrBlt"] = np.where(bad, num["YearRemodAdd"], gy)
+        if fitted:
+            self._impute(num, strs)
+        return num, strs
+
+    def _impute(self, num, strs):
+        nb = strs["Neighborhood"]
+        lf = num["LotFrontage"]
+        miss = np.isnan(lf)
+        if miss.any():
+            fill = np.array(
+                [self.lotfrontage_by_nbhd_.get(n, self.lotfrontage_median_) for n in nb]
+            )
+            num["LotFrontage"] = np.where(miss, fill, lf)
+        for c, med in self.numeric_medians_.items():
+            v = num[c]
+            if np.isnan(v).any():
+                num[c] = np.where(np.isnan(v), med, v)
+        for c, mode in self.modes_.items():
+            s = strs[c]
+            strs[c] = np.array([mode if v is None else v for v in s], dtype=object)
+
+    # ---------------------------------------------------------------- fit / transform
+    def fit(self, X, y=None):
+        if hasattr(X, "columns"):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        cols = self._columns(X)
+        num, strs = self._clean(cols, fitted=False)
+        # learned imputation values
+        nb = strs["Neighborhood"]
+        lf = num["LotFrontage"]
+        ok = ~np.isnan(lf)
+        self.lotfrontage_median_ = float(np.median(lf[ok]))
+        self.lotfrontage_by_nbhd_ = {
+            n: float(np.median(lf[ok & (nb == n)])) for n in np.unique(nb[ok].astype(str))
         }
-        self.category_fill_ = {
-            c: (df[c].mode().iloc[0] if df[c].notna().any() else "None") for c in schema.CATEGORICAL
+        self.numeric_medians_ = {
+            c: float(np.nanmedian(v)) if np.isfinite(v).any() else 0.0 for c, v in num.items()
         }
-        self.feature_names_in_ = np.asarray(schema.FEATURES, dtype=object)
-        self.n_features_in_ = len(schema.FEATURES)
-        self.feature_names_out_ = np.asarray(self._build(df).columns, dtype=object)
+        self.modes_ = {}
+        for c, s in strs.items():
+            present = [v for v in s if v is not None]
+            vals, cnt = np.unique(np.array(present, dtype=str), return_counts=True)
+            self.modes_[c] = str(vals[np.argmax(cnt)])
+        self._impute(num, strs)
+        # nominal levels kept
+        yv = None if y is None else np.asarray(y, dtype=float)
+        self.levels_ = {}
+        for c in NOMINAL:
+            vals, cnt = np.unique(strs[c].astype(str), return_counts=True)
+            kept = [str(v) for v, k in zip(vals, cnt) if k >= self.min_count]
+            has_rare = len(kept) < len(vals)
+            if self.encoding == "ordinal":
+                mapped = np.array([v if v in kept else "__rare__" for v in strs[c]], dtype=object)
+                groups = kept + (["__rare__"] if has_rare else [])
+                if self.code_order == "target" and yv is not None:
+                    means = [yv[mapped == g].mean() for g in groups]
+                    groups = [g for _, g in sorted(zip(means, groups))]
+                else:
+                    freq = [np.sum(mapped == g) for g in groups]
+                    groups = [g for _, g in sorted(zip(freq, groups), reverse=True)]
+                code = {g: float(i) for i, g in enumerate(groups)}
+                if not has_rare:  # unseen -> most frequent level
+                    code["__rare__"] = code[
+                        kept[int(np.argmax([np.sum(mapped == g) for g in kept]))]
+                    ]
+                self.levels_[c] = code
+            else:
+                self.levels_[c] = {"levels": kept, "rare": has_rare}
+        self.ordinal_default_ = {c: ORDINAL_MAPS[c].get(self.modes_[c], 0.0) for c in ORDINAL_MAPS}
+        # output names
+        names = list(NUMERIC) + list(ORDINAL_MAPS)
+        if self.extra_features:
+            names += list(ENGINEERED)
+        names += [f"{c}^2" for c in self.squares]
+        if self.encoding == "ordinal":
+            names += [f"{c}_code" for c in NOMINAL]
+        else:
+            for c in NOMINAL:
+                names += [f"{c}={v}" for v in self.levels_[c]["levels"]]
+                if self.levels_[c]["rare"]:
+                    names.append(f"{c}=__rare__")
+        self.feature_names_out_ = np.asarray(names, dtype=object)
+        self.n_numeric_ = (
+            len(NUMERIC)
+            + len(ORDINAL_MAPS)
+            + len(self.squares)
+            + (len(ENGINEERED) if self.extra_features else 0)
+        )
         return self
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "numeric_fill_")
-        return self._build(self._clean(X))
+    def transform(self, X):
+        check_is_fitted(self, "levels_")
+        num, strs = self._clean(self._columns(X), fitted=True)
+        n = len(num["LotArea"])
+        blocks = [np.column_stack([num[c] for c in NUMERIC])]
+        ordv = {}
+        for c, m in ORDINAL_MAPS.items():
+            d = self.ordinal_default_[c]
+            ordv[c] = np.array([m.get(v, d) for v in strs[c]], dtype=float)
+        blocks.append(np.column_stack([ordv[c] for c in ORDINAL_MAPS]))
+        if self.extra_features:
+            blocks.append(self._engineered(num, ordv))
+        if self.squares:
+            pos = {c: i for i, c in enumerate(self.feature_names_out_[: self.n_numeric_])}
+            base = np.hstack(blocks)
+            blocks.append(base[:, [pos[c] for c in self.squares]] ** 2)
+        if self.encoding == "ordinal":
+            codes = np.empty((n, len(NOMINAL)))
+            for j, c in enumerate(NOMINAL):
+                m = self.levels_[c]
+                rare = m["__rare__"]
+                codes[:, j] = [m.get(v, rare) for v in strs[c]]
+            blocks.append(codes)
+        else:
+            for c in NOMINAL:
+                lv = self.levels_[c]
+                levels = lv["levels"]
+                pos = {v: i for i, v in enumerate(levels)}
+                k = len(levels) + int(lv["rare"])
+                oh = np.zeros((n, k))
+                for i, v in enumerate(strs[c]):
+                    j = pos.get(v, -1)
+                    if j >= 0:
+                        oh[i, j] = 1.0
+                    elif lv["rare"]:
+                        oh[i, -1] = 1.0
+                blocks.append(oh)
+        return np.hstack(blocks)
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+    @staticmethod
+    def _engineered(num, ordv):
+        yr = num["YrSold"]
+        house_age = np.clip(yr - num["YearBuilt"], 0, None)
+        total_sf = num["TotalBsmtSF"] + num["1stFlrSF"] + num["2ndFlrSF"]
+        porch = (
+            num["OpenPorchSF"]
+            + num["EnclosedPorch"]
+            + num["3SsnPorch"]
+            + num["ScreenPorch"]
+            + num["WoodDeckSF"]
+        )
+        feats = [
+            total_sf,
+            num["FullBath"]
+            + 0.5 * num["HalfBath"]
+            + num["BsmtFullBath"]
+            + 0.5 * num["BsmtHalfBath"],
+            porch,
+            house_age,
+            np.clip(yr - num["YearRemodAdd"], 0, None),
+            np.clip(yr - num["GarageYrBlt"], 0, None),
+            (num["YearRemodAdd"] != num["YearBuilt"]).astype(float),
+            (yr <= num["YearBuilt"]).astype(float),
+            (num["PoolArea"] > 0).astype(float),
+            (num["2ndFlrSF"] > 0).astype(float),
+            (num["GarageArea"] > 0).astype(float),
+            (num["TotalBsmtSF"] > 0).astype(float),
+            (num["Fireplaces"] > 0).astype(float),
+            (porch > 0).astype(float),
+            (num["MasVnrArea"] > 0).astype(float),
+            num["OverallQual"] * total_sf,
+            num["OverallQual"] * num["GrLivArea"],
+            num["OverallQual"] * num["OverallCond"],
+            num["LotFrontageMissing"],
+        ]
+        return np.column_stack(feats)
+
+    def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_out_")
         return self.feature_names_out_.copy()
-
-    def _build(self, df: pd.DataFrame) -> pd.DataFrame:
-        by_hood = df["Neighborhood"].map(getattr(self, "lot_frontage_by_neighborhood_", {}))
-        df["LotFrontage"] = (
-            df["LotFrontage"].fillna(by_hood).fillna(getattr(self, "lot_frontage_median_", 70.0))
-        )
-        for column in schema.NUMERIC:
-            df[column] = df[column].fillna(getattr(self, "numeric_fill_", {}).get(column, 0.0))
-        for column in schema.CATEGORICAL:
-            df[column] = df[column].fillna(getattr(self, "category_fill_", {}).get(column, "None"))
-
-        new: dict[str, pd.Series] = {}
-        for column, mapping in ORDINAL_MAPS.items():
-            new[f"{column}_ord"] = df[column].map(mapping).fillna(0).astype(float)
-        new["TotalSF"] = df["TotalBsmtSF"] + df["1stFlrSF"] + df["2ndFlrSF"]
-        new["TotalBath"] = (
-            df["FullBath"] + 0.5 * df["HalfBath"] + df["BsmtFullBath"] + 0.5 * df["BsmtHalfBath"]
-        )
-        new["TotalPorchSF"] = df[list(PORCHES)].sum(axis=1)
-        new["HouseAge"] = (df["YrSold"] - df["YearBuilt"]).clip(lower=0)
-        new["RemodAge"] = (df["YrSold"] - df["YearRemodAdd"]).clip(lower=0)
-        new["GarageAge"] = (df["YrSold"] - df["GarageYrBlt"]).clip(lower=0)
-        new["Remodeled"] = (df["YearRemodAdd"] != df["YearBuilt"]).astype(float)
-        new["QualSF"] = df["OverallQual"] * df["GrLivArea"]
-        flags = {"HasPool": df["PoolArea"], "Has2ndFloor": df["2ndFlrSF"],
-                 "HasGarage": df["GarageArea"], "HasBsmt": df["TotalBsmtSF"],
-                 "HasFireplace": df["Fireplaces"], "HasPorch": new["TotalPorchSF"]}  # fmt: skip
-        for flag, source in flags.items():
-            new[flag] = (source > 0).astype(float)
-        out = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
-        for column in AS_CATEGORY:
-            out[column] = out[column].round().astype("Int64").astype(str)
-        out = out.drop(columns=[c for c in self.drop if c in out.columns])
-        text = [c for c in out.columns if c in schema.CATEGORICAL or c in AS_CATEGORY]
-        out[text] = out[text].astype("category")
-        return out
-
-
-class SignedLog1p(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """sign(x)·log1p(|x|) on the columns whose |skewness| in `fit` exceeds `threshold`."""
-
-    def __init__(self, threshold: float = 0.75) -> None:
-        self.threshold = threshold
-
-    def fit(self, X: Any, y: Any = None) -> SignedLog1p:
-        X = validate_data(self, X, dtype=np.float64)
-        with np.errstate(all="ignore"):
-            skews = np.nan_to_num(skew(X, axis=0), nan=0.0)
-        self.skewed_ = np.abs(skews) > self.threshold
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "skewed_")
-        X = validate_data(self, X, dtype=np.float64, reset=False, copy=True)
-        cols = self.skewed_
-        X[:, cols] = np.sign(X[:, cols]) * np.log1p(np.abs(X[:, cols]))
-        return X
-
-
-def build_preprocessor(rare_min_frequency: int = 10, skew_threshold: float = 0.75) -> Pipeline:
-    """Raw Kaggle rows -> a dense numeric matrix for linear/kernel models."""
-    encode = ColumnTransformer(
-        [
-            (
-                "num",
-                Pipeline([("skew", SignedLog1p(skew_threshold)), ("scale", StandardScaler())]),
-                make_column_selector(dtype_include="number"),
-            ),
-            (
-                "cat",
-                OneHotEncoder(
-                    handle_unknown="infrequent_if_exist",
-                    min_frequency=rare_min_frequency,
-                    sparse_output=False,
-                ),
-                make_column_selector(dtype_include="category"),
-            ),
-        ],
-        verbose_feature_names_out=False,
-    )
-    return Pipeline([("house", HouseFeatures()), ("encode", encode)])
 
 
 def remove_outliers(
@@ -249,22 +481,25 @@ def remove_outliers(
     return frame.loc[~outlier].reset_index(drop=True)
 
 
-def prepare(frame: pd.DataFrame, params: FeatureParams) -> tuple[pd.DataFrame, dict[str, object]]:
+def prepare(frame: pd.DataFrame, params: FeatureParams) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The training rows and a report of the engineered features (both encodings)."""
     kept = remove_outliers(frame, params.outliers.max_grlivarea, params.outliers.min_saleprice)
     removed = sorted(set(frame[schema.ID]) - set(kept[schema.ID]))
-    pre = build_preprocessor(params.rare_min_frequency, params.skew_threshold).fit(kept)
-    names = [str(n) for n in pre.get_feature_names_out()]
-    report = {
-        "rows_in": len(frame),
-        "rows_out": len(kept),
-        "removed_ids": removed,
-        "n_features": len(names),
-        "features": names,
-    }
+    X, y = kept.drop(columns=[schema.TARGET]), np.log1p(kept[schema.TARGET].to_numpy(float))
+    report: dict[str, Any] = {"rows_in": len(frame), "rows_out": len(kept), "removed_ids": removed}
+    for encoding in ("onehot", "ordinal"):
+        names = (
+            HouseFeaturizer(
+                encoding=encoding, squares=LINEAR_SQUARES if encoding == "onehot" else ()
+            )
+            .fit(X, y)
+            .get_feature_names_out()
+        )
+        report[encoding] = {"n_features": len(names), "features": [str(n) for n in names]}
     return kept, report
 
 
-def run_stage(paths: Paths, params: FeatureParams) -> dict[str, object]:
+def run_stage(paths: Paths, params: FeatureParams) -> dict[str, Any]:
     frame = pd.read_parquet(paths.interim / "train.parquet")
     kept, report = prepare(frame, params)
     paths.processed.mkdir(parents=True, exist_ok=True)
@@ -279,12 +514,13 @@ app = typer.Typer(help="Build the training set.")
 
 @app.command()
 def main() -> None:
-    """Pipeline stage: remove training outliers, write data/processed/train.parquet."""
+    """Pipeline stage: remove the training outliers, write data/processed/train.parquet."""
     paths = Paths.from_root()
     report = run_stage(paths, load_params(paths.params).features)
     typer.echo(
-        f"training rows {report['rows_out']} (removed Ids {report['removed_ids']}), "
-        f"{report['n_features']} encoded features"
+        f"training rows {report['rows_out']} (removed Ids {report['removed_ids']}); "
+        f"{report['onehot']['n_features']} features for linear models, "
+        f"{report['ordinal']['n_features']} for trees"
     )
 
 

@@ -26,14 +26,46 @@ def conformal_half_width(abs_residuals: np.ndarray, coverage: float) -> float:
     return float(residuals[rank - 1])
 
 
+@dataclass(frozen=True)
+class ConformalInterval:
+    """Split-conformal half-widths on the log scale, one per predicted-price band.
+
+    `edges` (len = bands - 1) split the predicted log price into bands (Mondrian conformal);
+    with no edges there is a single half-width for every prediction.
+    """
+
+    half_widths: tuple[float, ...]
+    edges: tuple[float, ...] = ()
+    coverage: float = 0.90
+
+    @classmethod
+    def calibrate(
+        cls, y_true: np.ndarray, y_pred: np.ndarray, coverage: float, bands: int = 1
+    ) -> ConformalInterval:
+        y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+        edges = np.quantile(y_pred, np.linspace(0, 1, bands + 1)[1:-1]) if bands > 1 else []
+        band = np.searchsorted(edges, y_pred)
+        widths = [
+            conformal_half_width(np.abs(y_true - y_pred)[band == b], coverage) for b in range(bands)
+        ]
+        return cls(tuple(float(w) for w in widths), tuple(float(e) for e in edges), coverage)
+
+    def half_width(self, log_pred: np.ndarray) -> np.ndarray:
+        widths = np.asarray(self.half_widths)
+        return widths[np.searchsorted(np.asarray(self.edges), log_pred)]
+
+
 @dataclass
 class HousePriceModel:
     """A fitted pipeline on log1p(SalePrice) plus a conformal interval on the same scale."""
 
     pipeline: Any
-    half_width: float
-    coverage: float = 0.90
+    interval: ConformalInterval
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float:
+        return self.interval.coverage
 
     def predict_log(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.pipeline.predict(X), dtype=float)
@@ -45,11 +77,12 @@ class HousePriceModel:
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """SalePrice with the lower/upper bounds of the `coverage` prediction interval."""
         log_pred = self.predict_log(X)
+        half = self.interval.half_width(log_pred)
         return pd.DataFrame(
             {
                 "SalePrice": np.expm1(log_pred),
-                "lower": np.expm1(log_pred - self.half_width),
-                "upper": np.expm1(log_pred + self.half_width),
+                "lower": np.expm1(log_pred - half),
+                "upper": np.expm1(log_pred + half),
             },
             index=X.index,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,6 @@ class OutlierParams:
 @dataclass(frozen=True)
 class FeatureParams:
     outliers: OutlierParams = field(default_factory=OutlierParams)
-    rare_min_frequency: int = 10
-    skew_threshold: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -33,21 +32,44 @@ class CVParams:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    name: str = "lasso"
-    params: dict[str, Any] = field(default_factory=dict)
+class TrainParams:
+    """`families` maps each candidate family to {"prep": {...}, "model": {...}}."""
+
+    seed: int = 42
+    n_jobs: int = 2
+    cv: CVParams = field(default_factory=CVParams)
+    families: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class TrainParams:
-    seed: int = 42
-    cv: CVParams = field(default_factory=CVParams)
-    model: ModelSpec = field(default_factory=ModelSpec)
+class ChampionRule:
+    """The ensemble is champion if it beats the best single family by `min_gain` RMSLE."""
+
+    metric: str = "cv_rmsle"
+    min_gain: float = 0.0005
+
+
+@dataclass(frozen=True)
+class EnsembleParams:
+    method: str = "nnls"
+    candidates: tuple[str, ...] = ()  # empty: every family
+    champion: ChampionRule = field(default_factory=ChampionRule)
 
 
 @dataclass(frozen=True)
 class EvaluateParams:
     interval_coverage: float = 0.90
+    interval_bands: int = 1  # >1: Mondrian conformal by predicted-price band
+
+
+@dataclass(frozen=True)
+class TuneParams:
+    """Optuna search (`make tune`); never part of `dvc repro`."""
+
+    n_trials: dict[str, int] = field(default_factory=dict)
+    timeout_minutes: float = 30
+    n_splits: int = 5
+    seed: int = 7
 
 
 @dataclass(frozen=True)
@@ -61,9 +83,12 @@ class PromoteParams:
 
 @dataclass(frozen=True)
 class Params:
+    profile: str = "full"
     features: FeatureParams = field(default_factory=FeatureParams)
     train: TrainParams = field(default_factory=TrainParams)
+    ensemble: EnsembleParams = field(default_factory=EnsembleParams)
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    tune: TuneParams = field(default_factory=TuneParams)
     promote: PromoteParams = field(default_factory=PromoteParams)
 
 
@@ -96,20 +121,48 @@ def _build(cls: type, data: Any, where: str) -> Any:
 _NESTED: dict[tuple[str, str], type] = {
     ("Params", "features"): FeatureParams,
     ("Params", "train"): TrainParams,
+    ("Params", "ensemble"): EnsembleParams,
     ("Params", "evaluate"): EvaluateParams,
+    ("Params", "tune"): TuneParams,
     ("Params", "promote"): PromoteParams,
     ("FeatureParams", "outliers"): OutlierParams,
     ("TrainParams", "cv"): CVParams,
-    ("TrainParams", "model"): ModelSpec,
+    ("EnsembleParams", "champion"): ChampionRule,
 }
 
 # Sections of params.yaml that belong to other stages and are read elsewhere (or not at all).
-_PASSTHROUGH = {"data", "validate", "submission"}
+_PASSTHROUGH = {"data", "validate", "submission", "profiles"}
+
+
+def apply_profile(raw: dict[str, Any]) -> dict[str, Any]:
+    """Overlay `profiles.<profile>` (dotted keys -> values) on the raw params."""
+    name = raw.get("profile", "full")
+    profiles = raw.get("profiles") or {}
+    if name == "full" and "full" not in profiles:
+        return raw
+    if name not in profiles:
+        raise ParamsError(
+            f"params.yaml: profile '{name}' is not defined under 'profiles' "
+            f"(defined: {sorted(profiles)}). Set profile to one of them or to 'full'."
+        )
+    merged = copy.deepcopy(raw)
+    for dotted, value in (profiles[name] or {}).items():
+        node = merged
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                raise ParamsError(
+                    f"params.yaml: profile '{name}' overrides unknown key '{dotted}'."
+                )
+            node = node[key]
+        node[leaf] = value
+    return merged
 
 
 def parse_params(raw: dict[str, Any]) -> Params:
     """Parse an already-loaded params mapping (the unit tests use this directly)."""
-    own = {k: v for k, v in (raw or {}).items() if k not in _PASSTHROUGH}
+    effective = apply_profile(raw or {})
+    own = {k: v for k, v in effective.items() if k not in _PASSTHROUGH}
     params: Params = _build(Params, own, "")
     return params
 

@@ -26,7 +26,7 @@ import yaml
 
 from houseprices.config import Paths
 from houseprices.errors import HousePricesError
-from houseprices.params import PromoteParams, load_params
+from houseprices.params import PromoteParams, apply_profile, load_params
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,18 @@ def decide(champion: Candidate | None, challenger: Candidate, rule: PromoteParam
 # --- reading candidates -----------------------------------------------------------------------
 
 
+def _effective(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as the pipeline sees them: `profiles.<profile>` applied, dotted keys expanded."""
+    nested: dict[str, Any] = {}
+    for key, value in params.items():
+        node = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return apply_profile(nested)
+
+
 def cv_scheme_from(lock: dict[str, Any] | None, params: dict[str, Any] | None) -> CVScheme:
     """The CV scheme recorded for the train stage in dvc.lock, else the one in params.yaml.
 
@@ -212,11 +224,14 @@ def cv_scheme_from(lock: dict[str, Any] | None, params: dict[str, Any] | None) -
     params.yaml may have been edited since (that edit is what triggers a retrain).
     """
     train: Any = None
-    if lock:
-        stage = (lock.get("stages") or {}).get("train") or {}
-        train = ((stage.get("params") or {}).get(PARAMS_PATH) or {}).get("train")
+    if lock:  # the params a cv@<family> stage was run with (every family shares the scheme)
+        stages = lock.get("stages") or {}
+        cv_stage = next((v for k, v in stages.items() if k.startswith("cv@")), None) or {}
+        recorded = (cv_stage.get("params") or {}).get(PARAMS_PATH) or {}
+        if recorded:
+            train = _effective(recorded).get("train")
     if not isinstance(train, dict) and params:
-        train = params.get("train")
+        train = _effective(params).get("train")
     if not isinstance(train, dict):
         raise RegistryError(
             "No 'train' parameters in dvc.lock or params.yaml: cannot tell the CV scheme."
@@ -235,7 +250,10 @@ def cv_scheme_from(lock: dict[str, Any] | None, params: dict[str, Any] | None) -
 
 def train_data_md5(lock: dict[str, Any] | None) -> str | None:
     """md5 of the train stage's data dependency recorded in dvc.lock, if any."""
-    stage = ((lock or {}).get("stages") or {}).get("train") or {}
+    stages = (lock or {}).get("stages") or {}
+    stage: dict[str, Any] = stages.get("fit") or next(
+        (v for k, v in stages.items() if k.startswith("cv@")), {}
+    )
     for dep in stage.get("deps") or []:
         if isinstance(dep, dict) and str(dep.get("path", "")).startswith("data/"):
             md5 = dep.get("md5")

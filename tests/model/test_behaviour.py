@@ -6,19 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from houseprices.ensemble import Selection
 from houseprices.features import remove_outliers
 from houseprices.model import HousePriceModel
 from houseprices.params import load_params
-from houseprices.train import build_model, split_xy
+from houseprices.train import fit_champion
 from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
 def model(train_raw: pd.DataFrame) -> HousePriceModel:
+    """The champion as selected in the committed reports/selection.json, fitted on all rows."""
     params = load_params(REPO / "params.yaml")
-    X, y = split_xy(remove_outliers(train_raw, 4000, 300000))
-    pipe = build_model(params.train.model, params.features, params.train.seed).fit(X, y)
-    return HousePriceModel(pipeline=pipe, half_width=0.15)
+    frame = remove_outliers(train_raw, 4000, 300000)
+    return fit_champion(frame, Selection.load(REPO / "reports" / "selection.json"), params)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from sklearn.dummy import DummyRegressor
 
 from houseprices.errors import ModelNotFoundError
-from houseprices.model import HousePriceModel, conformal_half_width
+from houseprices.model import ConformalInterval, HousePriceModel, conformal_half_width
 
 
 def test_conformal_half_width_rank() -> None:
@@ -30,7 +30,9 @@ def test_conformal_coverage_on_exchangeable_data() -> None:
 def _model() -> HousePriceModel:
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
     pipe = DummyRegressor(strategy="constant", constant=np.log1p(200_000)).fit(X, [0, 0, 0])
-    return HousePriceModel(pipeline=pipe, half_width=0.1, metadata={"model": "dummy"})
+    return HousePriceModel(
+        pipeline=pipe, interval=ConformalInterval((0.1,)), metadata={"model": "dummy"}
+    )
 
 
 def test_predict_frame_interval_brackets_prediction() -> None:
@@ -53,3 +55,19 @@ def test_load_errors_say_how_to_fix(tmp_path: Path) -> None:
     joblib.dump({"not": "a model"}, tmp_path / "other.joblib")
     with pytest.raises(ModelNotFoundError, match="not a HousePriceModel"):
         HousePriceModel.load(tmp_path / "other.joblib")
+
+
+def test_mondrian_bands_give_each_band_its_own_width() -> None:
+    rng = np.random.default_rng(3)
+    pred = rng.uniform(11, 13, size=3000)
+    noise = np.where(pred > 12, 0.3, 0.05)  # the expensive half is noisier
+    y = pred + rng.normal(0, 1, size=3000) * noise
+    interval = ConformalInterval.calibrate(y, pred, 0.9, bands=2)
+    assert len(interval.edges) == 1 and interval.edges[0] == pytest.approx(12, abs=0.1)
+    low, high = interval.half_width(np.array([11.5, 12.5]))
+    assert high > 4 * low
+    single = ConformalInterval.calibrate(y, pred, 0.9)
+    assert (
+        single.edges == ()
+        and single.half_width(np.array([11.0, 13.0])).tolist() == [single.half_widths[0]] * 2
+    )

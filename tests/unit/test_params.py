@@ -11,19 +11,18 @@ def test_defaults_when_empty() -> None:
 def test_nested_sections_become_dataclasses() -> None:
     params = parse_params(
         {
-            "features": {"outliers": {"max_grlivarea": 3500}, "rare_min_frequency": 5},
+            "features": {"outliers": {"max_grlivarea": 3500}},
             "train": {
                 "seed": 7,
                 "cv": {"n_splits": 3},
-                "model": {"name": "ridge", "params": {"alpha": 2}},
+                "families": {"ridge": {"model": {"alpha": 2}}},
             },
         }
     )
     assert params.features.outliers.max_grlivarea == 3500
     assert params.features.outliers.min_saleprice == 300000
-    assert params.features.rare_min_frequency == 5
     assert params.train.cv.n_splits == 3 and params.train.cv.n_repeats == 3
-    assert params.train.model.name == "ridge" and params.train.model.params == {"alpha": 2}
+    assert params.train.families == {"ridge": {"model": {"alpha": 2}}}
 
 
 def test_params_are_frozen() -> None:
@@ -50,3 +49,21 @@ def test_repository_params_file_parses(tmp_path) -> None:
     assert load_params(REPO / "params.yaml").train.cv.n_splits >= 2
     with pytest.raises(ParamsError, match="not found"):
         load_params(tmp_path / "params.yaml")
+
+
+def test_profile_overrides_dotted_keys() -> None:
+    raw = {
+        "profile": "fast",
+        "profiles": {"fast": {"train.cv.n_repeats": 1}},
+        "train": {"cv": {"n_repeats": 3}},
+    }
+    assert parse_params(raw).train.cv.n_repeats == 1
+    assert parse_params({**raw, "profile": "full"}).train.cv.n_repeats == 3
+    assert raw["train"]["cv"]["n_repeats"] == 3  # the raw mapping is not modified
+
+
+def test_unknown_profile_is_reported() -> None:
+    with pytest.raises(ParamsError, match="profile 'turbo'"):
+        parse_params({"profile": "turbo", "profiles": {"fast": {}}})
+    with pytest.raises(ParamsError, match=r"unknown key 'train\.nope\.x'"):
+        parse_params({"profile": "fast", "profiles": {"fast": {"train.nope.x": 1}}})

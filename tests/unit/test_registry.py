@@ -118,18 +118,26 @@ def test_markdown_names_the_verdict_and_both_models() -> None:
 
 # --- reading the CV scheme ----------------------------------------------------------------------
 
-LOCK = {
+LOCK = {  # as dvc.lock records it: the dotted params each stage lists
     "stages": {
-        "train": {
-            "deps": [{"path": "data/processed/train.parquet", "md5": "abc"}],
-            "params": {"params.yaml": {"train": {"seed": 1, "cv": {"n_splits": 4}}}},
-        }
+        "cv@lasso": {
+            "params": {
+                "params.yaml": {
+                    "profile": "fast",
+                    "profiles": {"fast": {"train.cv.n_repeats": 1}},
+                    "train.seed": 1,
+                    "train.cv": {"n_splits": 4, "n_repeats": 3},
+                }
+            },
+        },
+        "fit": {"deps": [{"path": "data/processed/train.parquet", "md5": "abc"}]},
     }
 }
 
 
 def test_the_scheme_comes_from_dvc_lock_before_params_yaml() -> None:
     params = {"train": {"seed": 42, "cv": {"n_splits": 5, "n_repeats": 3}}}
+    # the profile recorded in the lock applies: fast = one repeat
     assert cv_scheme_from(LOCK, params) == CVScheme("RepeatedKFold", 4, 1, 1)
     assert cv_scheme_from(None, params) == SCHEME
     assert cv_scheme_from({"stages": {}}, params) == SCHEME
@@ -171,7 +179,11 @@ def _write_model(root: Path, value: float, n_repeats: int = 3) -> None:
     folds = 5 * n_repeats
     (root / "reports/metrics.json").write_text(json.dumps({"cv_rmsle": value, "n_folds": folds}))
     train = {"seed": 42, "cv": {"n_splits": 5, "n_repeats": n_repeats}}
-    lock = {"stages": {"train": {"params": {"params.yaml": {"train": train}}}}}
+    lock = {
+        "stages": {
+            "cv@lasso": {"params": {"params.yaml": {"train.seed": 42, "train.cv": train["cv"]}}}
+        }
+    }
     (root / "dvc.lock").write_text(yaml.safe_dump(lock))
     params = {"train": train, "promote": {"margin": 0.001}}
     (root / "params.yaml").write_text(yaml.safe_dump(params))

@@ -1,0 +1,128 @@
+"""Candidate model families. Each factory returns one Pipeline from raw Kaggle rows to
+log1p(SalePrice), with every learned step inside it (so CV fits it on training folds only).
+
+Linear and kernel families see one-hot nominals, squared key terms, skew power transforms and
+robust scaling; tree families see ordinal codes. Hyperparameters come from params.yaml
+(`train.families.<name>.prep` for the features, `.model` for the estimator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sklearn.ensemble import (
+    ExtraTreesRegressor,
+    GradientBoostingRegressor,
+    HistGradientBoostingRegressor,
+)
+from sklearn.kernel_ridge import KernelRidge
+from sklearn.linear_model import BayesianRidge, ElasticNet, Lasso, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import RobustScaler
+from sklearn.svm import SVR
+
+from houseprices.features import LINEAR_SQUARES, HouseFeaturizer
+from houseprices.transforms import SkewedPowerTransformer
+
+
+def _lightgbm(seed: int, **p: Any) -> Any:
+    from lightgbm import LGBMRegressor
+
+    return LGBMRegressor(objective="regression", random_state=seed, n_jobs=1, verbose=-1, **p)
+
+
+def _xgboost(seed: int, **p: Any) -> Any:
+    from xgboost import XGBRegressor
+
+    return XGBRegressor(
+        objective="reg:squarederror", tree_method="hist", random_state=seed, n_jobs=1, **p
+    )
+
+
+def _catboost(seed: int, **p: Any) -> Any:
+    from catboost import CatBoostRegressor
+
+    return CatBoostRegressor(
+        loss_function="RMSE",
+        random_seed=seed,
+        thread_count=1,
+        verbose=0,
+        allow_writing_files=False,
+        bootstrap_type="Bernoulli",
+        **p,
+    )
+
+
+#: family -> (kind, estimator factory taking the seed and the model params)
+FAMILIES: dict[str, tuple[str, Callable[..., Any]]] = {
+    "ridge": ("linear", lambda seed, **p: Ridge(**p)),
+    "lasso": ("linear", lambda seed, **p: Lasso(max_iter=50_000, random_state=seed, **p)),
+    "elasticnet": ("linear", lambda seed, **p: ElasticNet(max_iter=50_000, random_state=seed, **p)),
+    "bayesridge": ("linear", lambda seed, **p: BayesianRidge(**p)),
+    "kernelridge": ("linear", lambda seed, **p: KernelRidge(kernel="polynomial", **p)),
+    "svr": ("linear", lambda seed, **p: SVR(kernel="rbf", **p)),
+    "gbr": (
+        "tree",
+        lambda seed, **p: GradientBoostingRegressor(loss="huber", random_state=seed, **p),
+    ),
+    "lightgbm": ("tree", _lightgbm),
+    "xgboost": ("tree", _xgboost),
+    "catboost": ("tree", _catboost),
+    "histgb": (
+        "tree",
+        lambda seed, **p: HistGradientBoostingRegressor(
+            random_state=seed, early_stopping=False, **p
+        ),
+    ),
+    "extratrees": ("tree", lambda seed, **p: ExtraTreesRegressor(random_state=seed, n_jobs=1, **p)),
+}
+
+
+def kind(name: str) -> str:
+    if name not in FAMILIES:
+        raise KeyError(
+            f"Unknown model family '{name}' in params.yaml; choose from {sorted(FAMILIES)}."
+        )
+    return FAMILIES[name][0]
+
+
+def make_model(name: str, params: Mapping[str, Any], seed: int) -> Pipeline:
+    """The full pipeline of family `name` with `params` = {"prep": {...}, "model": {...}}."""
+    family_kind, factory = FAMILIES[name] if name in FAMILIES else (kind(name), None)
+    prep = dict(params.get("prep", {}))
+    estimator = factory(seed, **dict(params.get("model", {})))  # type: ignore[misc]
+    if family_kind == "linear":
+        squares = tuple(prep.get("squares", LINEAR_SQUARES))
+        return Pipeline(
+            [
+                (
+                    "features",
+                    HouseFeaturizer(
+                        encoding="onehot", min_count=prep.get("min_count", 10), squares=squares
+                    ),
+                ),
+                (
+                    "skew",
+                    SkewedPowerTransformer(
+                        threshold=prep.get("skew_threshold", 0.75),
+                        method=prep.get("skew_method", "yeo-johnson"),
+                    ),
+                ),
+                ("scale", RobustScaler()),
+                ("model", estimator),
+            ]
+        )
+    return Pipeline(
+        [
+            (
+                "features",
+                HouseFeaturizer(
+                    encoding="ordinal",
+                    min_count=prep.get("min_count", 5),
+                    code_order=prep.get("code_order", "target"),
+                ),
+            ),
+            ("model", estimator),
+        ]
+    )
