@@ -10,6 +10,7 @@ import typer
 
 from houseprices import data, evaluate, features, predict, train
 from houseprices.errors import HousePricesError
+from houseprices.serve.cli import serve_cmd
 
 app = typer.Typer(
     help="House Prices MLOps: data, features, train, evaluate, predict.",
@@ -22,6 +23,7 @@ app.command("train")(train.main)
 app.command("evaluate")(evaluate.main)
 app.command("predict")(predict.batch_cmd)
 app.command("submission")(predict.submission_cmd)
+app.command("serve")(serve_cmd)
 
 
 def configure_logging() -> None:

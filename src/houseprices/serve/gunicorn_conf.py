@@ -1,0 +1,36 @@
+"""gunicorn settings (`gunicorn -c python:houseprices.serve.gunicorn_conf`), from ServeSettings.
+
+The launcher passes the bind address in HOUSEPRICES_SERVE_BIND (a unix socket behind nginx).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from houseprices.serve.settings import ServeSettings
+
+_settings = ServeSettings()
+
+bind = [os.environ.get("HOUSEPRICES_SERVE_BIND", f"{_settings.host}:{_settings.port}")]
+workers = _settings.workers
+worker_class = "uvicorn_worker.UvicornWorker"
+timeout = _settings.timeout
+graceful_timeout = min(_settings.timeout, 30)
+keepalive = 75
+loglevel = _settings.log_level
+accesslog = None
+errorlog = "-"
+# The model is loaded by each worker (not preloaded): OpenMP pools of LightGBM/XGBoost are not
+# safe across fork.
+preload_app = False
+control_socket_disable = True
+proc_name = "houseprices-serve"
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges from the multiprocess metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
