@@ -21,9 +21,10 @@ keepalive = 75
 loglevel = _settings.log_level
 accesslog = None
 errorlog = "-"
-# The model is loaded by each worker (not preloaded): OpenMP pools of LightGBM/XGBoost are not
-# safe across fork.
-preload_app = False
+# The master imports the libraries once and forks the workers (shared pages, quicker boot). The
+# model itself is loaded by each worker after the fork (in the app's lifespan), so no OpenMP
+# thread pool of LightGBM/XGBoost ever crosses a fork.
+preload_app = True
 control_socket_disable = True
 proc_name = "houseprices-serve"
 

@@ -72,6 +72,8 @@ class Stack:
             )
         self.nginx = nginx if use_nginx else None
         self.state = Path(tempfile.mkdtemp(prefix="houseprices-serve-"))
+        # nginx started by root runs its workers as an unprivileged user: let them reach the socket.
+        self.state.chmod(0o755)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
@@ -106,6 +108,7 @@ class Stack:
         ]
         self.procs["gunicorn"] = subprocess.Popen(gunicorn, env=env)
         if self.nginx:
+            self._wait_for_socket(self.state / "gunicorn.sock")
             conf = render_nginx(self.settings, self.state, self.state / "gunicorn.sock")
             self.procs["nginx"] = subprocess.Popen(
                 [self.nginx, "-e", "stderr", "-p", str(self.state), "-c", str(conf)], env=env
@@ -119,6 +122,18 @@ class Stack:
             self.settings.workers,
             self.settings.timeout,
         )
+
+    def _wait_for_socket(self, socket: Path) -> None:
+        """gunicorn binds its socket before the workers boot: start nginx once it exists."""
+        deadline = time.monotonic() + self.settings.timeout
+        while not socket.exists():
+            if self.procs["gunicorn"].poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise LauncherError(
+                    f"gunicorn did not bind {socket} (exit code {self.procs['gunicorn'].poll()}); "
+                    "see its log above."
+                )
+            time.sleep(0.02)
 
     def stop(self) -> None:
         if self.stopping:
