@@ -24,7 +24,6 @@ import pytest
 from houseprices import schema
 from houseprices.config import DATA_ENV
 from houseprices.features import remove_outliers
-from houseprices.model import HousePriceModel
 from houseprices.params import CVParams, FeatureParams, TrainParams
 from houseprices.predict import predict_file
 from houseprices.train import train
