@@ -32,11 +32,11 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stack import LocalStack  # noqa: E402
+from stack import LocalStack
 
-from houseprices.model import HousePriceModel  # noqa: E402
-from houseprices.serve import codecs  # noqa: E402
-from houseprices.serve.predictor import Predictor  # noqa: E402
+from houseprices.model import HousePriceModel
+from houseprices.serve import codecs
+from houseprices.serve.predictor import Predictor
 
 TARGETS = {"single_row_rps": 2500, "single_row_p99_ms": 25, "batch_1459_ms": 100, "cold_start_s": 5}
 
@@ -120,8 +120,18 @@ def run_wrk(url: str, body: bytes, connections: int, duration: int, threads: int
         fh.write(f"wrk.body = [==[{body.decode()}]==]\n")
         script = fh.name
     try:
-        cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-               "--timeout", "10s", "-s", script, url + "/invocations"]
+        cmd = [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            script,
+            url + "/invocations",
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 30)
     finally:
         os.unlink(script)
@@ -135,7 +145,9 @@ def batch_latency(url: str, body: bytes, n: int) -> dict[str, Any]:
     with httpx.Client(timeout=60) as client:
         for _ in range(n + 1):
             t = time.perf_counter()
-            r = client.post(url + "/invocations", content=body, headers={"content-type": "text/csv"})
+            r = client.post(
+                url + "/invocations", content=body, headers={"content-type": "text/csv"}
+            )
             elapsed = (time.perf_counter() - t) * 1000
             r.raise_for_status()
             client_ms.append(elapsed)
@@ -153,7 +165,9 @@ def batch_latency(url: str, body: bytes, n: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=Path("models/model.joblib"))
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("HOUSE_PRICES_DATA", "data/raw")))
+    parser.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("HOUSE_PRICES_DATA", "data/raw"))
+    )
     parser.add_argument("--out", type=Path, default=Path("reports/bench_serve.json"))
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
@@ -166,8 +180,11 @@ def main() -> None:
     single = (lines[0] + "\n" + lines[1] + "\n").encode()
 
     report: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "loadavg_before": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_before": os.getloadavg(),
+        },
         "model": str(args.model),
         "profile_single_row": profile_single_row(args.model, single),
     }
@@ -180,13 +197,19 @@ def main() -> None:
     report["machine"]["loadavg_after"] = os.getloadavg()
     single_r, batch_r = report["single_row"], report["batch_1459"]
     report["targets"] = {
-        "single_row_rps": {"target": TARGETS["single_row_rps"], "measured": single_r["requests_per_s"]},
-        "single_row_p99_ms": {"target": TARGETS["single_row_p99_ms"], "measured": single_r["p99_ms"]},
+        "single_row_rps": {
+            "target": TARGETS["single_row_rps"],
+            "measured": single_r["requests_per_s"],
+        },
+        "single_row_p99_ms": {
+            "target": TARGETS["single_row_p99_ms"],
+            "measured": single_r["p99_ms"],
+        },
         "batch_1459_ms": {"target": TARGETS["batch_1459_ms"], "measured": batch_r["client_p50_ms"]},
         "cold_start_s": {"target": TARGETS["cold_start_s"], "measured": report["cold_start_s"]},
     }
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -24,19 +24,47 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stack import LocalStack  # noqa: E402
+from stack import LocalStack
 
-from houseprices import schema  # noqa: E402
-from houseprices.serve.predictor import CANNED_HOUSE  # noqa: E402
+from houseprices import schema
+from houseprices.serve.predictor import CANNED_HOUSE
 
 FIELDS = list(schema.COLUMNS)
-CONTENT_TYPES = ["text/csv", "application/json", "text/csv; charset=utf-8", "text/plain",
-                 "application/octet-stream", "", "multipart/form-data", "application/xml"]
+CONTENT_TYPES = [
+    "text/csv",
+    "application/json",
+    "text/csv; charset=utf-8",
+    "text/plain",
+    "application/octet-stream",
+    "",
+    "multipart/form-data",
+    "application/xml",
+]
 junk_text = st.text(max_size=30)
 junk_value = st.one_of(
     junk_text,
-    st.sampled_from(["NaN", "nan", "inf", "-inf", "Infinity", "1e400", "-1", "0", "NA", "",
-                     "1_000", " 12 ", "0x1A", "١٢٣", "None", "null", "true", "C (all)"]),
+    st.sampled_from(
+        [
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "Infinity",
+            "1e400",
+            "-1",
+            "0",
+            "NA",
+            "",
+            "1_000",
+            " 12 ",
+            "0x1A",
+            "١٢٣",
+            "None",
+            "null",
+            "true",
+            "C (all)",
+        ]
+    ),
     st.floats(allow_nan=False, allow_infinity=False),
     st.integers(min_value=-(10**30), max_value=10**30),
     st.booleans(),
@@ -46,7 +74,9 @@ junk_value = st.one_of(
 )
 json_doc = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | junk_text,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(junk_text, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(junk_text, children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -58,8 +88,11 @@ def csv_cell(value: Any) -> str:
 
 @st.composite
 def requests(draw: st.DrawFn) -> tuple[bytes, str, dict[str, str]]:
-    kind = draw(st.sampled_from(["bytes", "field", "drop", "unknown", "dup", "ragged", "json",
-                                 "split", "accept"]))
+    kind = draw(
+        st.sampled_from(
+            ["bytes", "field", "drop", "unknown", "dup", "ragged", "json", "split", "accept"]
+        )
+    )
     house: dict[str, Any] = dict(CANNED_HOUSE)
     as_json = draw(st.booleans())
     headers: dict[str, str] = {}
@@ -111,8 +144,13 @@ def main() -> None:
         pids_before = stack.worker_pids()
         client = httpx.Client(base_url=stack.url, timeout=30)
 
-        @settings(max_examples=args.examples, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=args.examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(requests())
         def probe(req: tuple[bytes, str, dict[str, str]]) -> None:
             body, content_type, headers = req
@@ -120,8 +158,14 @@ def main() -> None:
             r = client.post("/invocations", content=body, headers=hdrs)
             statuses[r.status_code] += 1
             if r.status_code >= 500:
-                server_errors.append({"status": r.status_code, "body": body[:300].decode("utf-8", "replace"),
-                                      "content_type": content_type, "response": r.text[:300]})
+                server_errors.append(
+                    {
+                        "status": r.status_code,
+                        "body": body[:300].decode("utf-8", "replace"),
+                        "content_type": content_type,
+                        "response": r.text[:300],
+                    }
+                )
 
         probe()
         ping = client.get("/ping").status_code
@@ -137,7 +181,7 @@ def main() -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))  # noqa: T201
     ok = not server_errors and ping == 200 and not report["workers_replaced"]
     ok = ok and report["requests"] >= min(1000, args.examples)
     sys.exit(0 if ok else 1)

@@ -22,12 +22,27 @@ def free_port() -> int:
 class LocalStack:
     """`python -m houseprices.serve` on a free 127.0.0.1 port; stopped by PID with SIGTERM."""
 
-    def __init__(self, model: Path, workers: int | None = None, nginx: bool | None = None,
-                 log: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        model: Path,
+        workers: int | None = None,
+        nginx: bool | None = None,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "houseprices.serve", "--model", str(model),
-               "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "houseprices.serve",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         if workers:
             cmd += ["--workers", str(workers)]
         if nginx is not None:
@@ -35,8 +50,9 @@ class LocalStack:
         self.log = log or Path(os.devnull)
         self._fh = self.log.open("wb")
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=self._fh, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(
+            cmd, stdout=self._fh, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
         self.cold_start_s: float | None = None
 
     def wait_ready(self, timeout: float = 180.0) -> float:
