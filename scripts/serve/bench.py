@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from sklearn.dummy import DummyRegressor
 from sklearn.pipeline import Pipeline
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -173,6 +174,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--no-ceiling", action="store_true", help="Skip the run with a trivial model."
+    )
     args = parser.parse_args()
 
     test_csv = (args.data / "test.csv").read_bytes()
@@ -194,6 +198,19 @@ def main() -> None:
         report["cold_start_s"] = round(stack.wait_ready(), 2)
         report["single_row"] = run_wrk(stack.url, single, args.connections, args.duration, 2)
         report["batch_1459"] = batch_latency(stack.url, test_csv, args.batches)
+    if not args.no_ceiling:
+        # The same stack and request with a trivial model (a constant behind the same
+        # HousePriceModel/DataFrame path): what the serving layers cost without the model.
+        with tempfile.TemporaryDirectory() as tmp:
+            trivial = Path(tmp) / "trivial.joblib"
+            frame = codecs.decode(single, codecs.CSV, 10).frame
+            dummy = DummyRegressor(constant=12.0, strategy="constant").fit(frame, [12.0])
+            HousePriceModel(pipeline=dummy, half_width=0.1).save(trivial)
+            with LocalStack(trivial, workers=args.workers, log=log) as stack:
+                stack.wait_ready()
+                report["single_row_trivial_model"] = run_wrk(
+                    stack.url, single, args.connections, args.duration, 2
+                )
     report["machine"]["loadavg_after"] = os.getloadavg()
     single_r, batch_r = report["single_row"], report["batch_1459"]
     report["targets"] = {
