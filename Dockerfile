@@ -6,7 +6,7 @@
 FROM debian:bookworm-slim AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-venv \
+ && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 \
  && rm -rf /var/lib/apt/lists/*
 COPY requirements-serve.lock /tmp/requirements-serve.lock
 # An optional CA bundle for pip (HTTPS through a TLS-intercepting proxy) comes in as a build
@@ -42,8 +42,8 @@ LABEL org.opencontainers.image.title="houseprices" \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 nginx-light libgomp1 tini \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 app \
- && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /opt/program \
+ && groupadd --gid 10001 app \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /opt/program \
       --shell /usr/sbin/nologin app \
  && install -d -o 10001 -g 10001 /opt/ml/model /opt/ml/output /opt/ml/input/config \
       /opt/ml/input/data/training

@@ -47,6 +47,6 @@ assert len(body) == int(sys.argv[2]), f"{len(body)} predictions, expected {sys.a
 for r in body:
     price, lo, up = map(float, r[1:])
     assert all(map(math.isfinite, (price, lo, up))) and 0 < lo < price < up, r
-print(f"{len(body)} predictions with 90 % intervals: ok")
+print(f"{len(body)} predictions with 90 % intervals: ok", file=sys.stderr)
 PY
 }
