@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from houseprices.serve import codecs, metrics, openapi
-from houseprices.serve.contract import Batch
+from houseprices.serve.batching import MicroBatcher
 from houseprices.serve.errors import ModelUnavailable, PayloadTooLarge, Problem, ServeError
 from houseprices.serve.predictor import ModelRegistry, PredictionEvent, PredictionLog
 from houseprices.serve.settings import ServeSettings
@@ -102,6 +102,7 @@ def create_app(
     app.state.registry = registry
     app.state.prediction_log = prediction_log or build_prediction_log(settings)
     app.state.settings = settings
+    app.state.batchers = {}
     app.add_middleware(metrics.MetricsMiddleware)
 
     @app.exception_handler(ServeError)
@@ -141,24 +142,31 @@ def create_app(
             raise ModelUnavailable("The model is not loaded yet.")
         predictor = registry.get(headers.get(VARIANT_HEADER))
         body = await read_body(request, settings.max_body_bytes)
-
-        def work() -> tuple[Batch, codecs.Prediction, bytes, float]:
-            batch = codecs.decode(body, content_type, settings.max_rows)
-            predict_started = time.perf_counter()
-            try:
-                prediction = predictor.predict(batch)
-            except Exception as exc:  # a model fault: the input was validated
-                log.exception("variant %s failed on %d rows", predictor.name, batch.n_rows)
-                raise ModelUnavailable(
-                    f"The model failed on a valid request ({type(exc).__name__}); see the logs."
-                ) from exc
-            model_s = time.perf_counter() - predict_started
-            return batch, prediction, codecs.encode(prediction, batch.ids, accept), model_s
-
-        if len(body) > INLINE_BODY_BYTES:
-            batch, prediction, payload, model_s = await run_in_threadpool(work)
+        big = len(body) > INLINE_BODY_BYTES
+        if big:
+            batch = await run_in_threadpool(codecs.decode, body, content_type, settings.max_rows)
         else:
-            batch, prediction, payload, model_s = work()
+            batch = codecs.decode(body, content_type, settings.max_rows)
+        predict_started = time.perf_counter()
+        try:
+            if settings.micro_batch_max_rows > 0:
+                batchers: dict[str, MicroBatcher] = app.state.batchers
+                batcher = batchers.get(predictor.name)
+                if batcher is None or batcher.predictor is not predictor:
+                    batcher = MicroBatcher(predictor, settings.micro_batch_max_rows)
+                    batchers[predictor.name] = batcher
+                prediction = await batcher.predict(batch)
+            elif big:
+                prediction = await run_in_threadpool(predictor.predict, batch)
+            else:
+                prediction = predictor.predict(batch)
+        except Exception as exc:  # a model fault: the input was validated
+            log.exception("variant %s failed on %d rows", predictor.name, batch.n_rows)
+            raise ModelUnavailable(
+                f"The model failed on a valid request ({type(exc).__name__}); see the logs."
+            ) from exc
+        model_s = time.perf_counter() - predict_started
+        payload = codecs.encode(prediction, batch.ids, accept)
         metrics.ROWS.labels(predictor.name).inc(batch.n_rows)
         metrics.PREDICT_SECONDS.labels(predictor.name).observe(model_s)
         request_id = headers.get("x-request-id") or uuid.uuid4().hex

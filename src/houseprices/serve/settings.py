@@ -54,6 +54,11 @@ class ServeSettings(BaseSettings):
     ping_max_age: float = Field(
         default=5.0, ge=0, description="Seconds a successful canned prediction counts for /ping."
     )
+    micro_batch_max_rows: int = Field(
+        default=256,
+        ge=0,
+        description="Merge concurrent requests into one model call up to this many rows (0: off).",
+    )
     prediction_log: Path | None = Field(
         default=None,
         description="JSONL file for every prediction ({pid} = worker pid); off if unset.",
