@@ -33,6 +33,8 @@ KNOWN: frozenset[str] = frozenset(schema.COLUMNS)
 _NUMERIC = frozenset(schema.NUMERIC)
 _LEVELS: dict[str, frozenset[str]] = {c: frozenset(schema.allowed_levels(c)) for c in schema.LEVELS}
 _MSSUBCLASS = frozenset(float(c) for c in schema.MSSUBCLASS_CODES)
+#: Columns at least this long are converted with numpy; shorter ones (single rows) in Python.
+VECTOR_MIN_ROWS = 32
 #: At most this many problems are reported per request (the first ones found).
 MAX_PROBLEMS = 20
 
@@ -59,7 +61,39 @@ class Batch:
         return [dict(zip(names, values, strict=True)) for values in zip(*cols, strict=True)]
 
 
+_NUMBER_TYPES = frozenset({str, int, float})
+
+
+def _missing_mask(obj: np.ndarray, has_none: bool) -> np.ndarray:
+    mask = np.asarray((obj == "") | (obj == "NA"), dtype=bool)
+    if has_none:
+        mask |= np.fromiter((v is None for v in obj), dtype=bool, count=len(obj))
+    return mask
+
+
+def _numeric_fast(name: str, values: Sequence[Any]) -> np.ndarray | None:
+    """Vectorised conversion of clean columns; None when any value needs a closer look."""
+    types = set(map(type, values))
+    if not types <= _NUMBER_TYPES | {type(None)}:
+        return None
+    obj = np.asarray(values, dtype=object)
+    if obj.ndim != 1:
+        return None
+    missing = _missing_mask(obj, type(None) in types)
+    out = np.full(len(obj), np.nan)
+    try:
+        out[~missing] = obj[~missing].astype(np.float64)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not np.isfinite(out[~missing]).all():
+        return None
+    return out
+
+
 def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
+    fast = _numeric_fast(name, values) if len(values) >= VECTOR_MIN_ROWS else None
+    if fast is not None:
+        return _check_range(name, values, fast, problems)
     out = np.empty(len(values), dtype=np.float64)
     bad = 0
     for i, v in enumerate(values):
@@ -87,6 +121,12 @@ def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.nd
             problems.append(Problem(name, problem, i, v))
     if bad:
         return out
+    return _check_range(name, values, out, problems)
+
+
+def _check_range(
+    name: str, values: Sequence[Any], out: np.ndarray, problems: list[Problem]
+) -> np.ndarray:
     lo, hi = schema.NUMERIC_RANGES[name]
     with np.errstate(invalid="ignore"):
         if name == "MSSubClass":
@@ -106,6 +146,16 @@ def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.nd
 
 def _text(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
     levels = _LEVELS[name]
+    try:
+        seen = set(values) if len(values) >= VECTOR_MIN_ROWS else {object()}
+    except TypeError:  # unhashable JSON values (lists, objects): checked one by one below
+        seen = {object()}
+    if seen <= levels | MISSING_TOKENS | {None} and all(type(v) is str for v in seen - {None}):
+        obj = np.asarray(values, dtype=object)
+        if obj.ndim == 1:
+            if seen & (MISSING_TOKENS | {None}):
+                obj[_missing_mask(obj, None in seen)] = None
+            return obj
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):
         if v is None or (type(v) is str and v in MISSING_TOKENS):

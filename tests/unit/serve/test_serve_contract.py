@@ -115,3 +115,39 @@ def test_no_level_equals_a_column_name() -> None:
     # CSV header detection relies on it: a data row never contains a column name.
     levels = {v for c in schema.LEVELS for v in schema.allowed_levels(c)}
     assert not levels & set(schema.COLUMNS)
+
+
+def test_long_columns_take_the_vectorised_path_with_the_same_result() -> None:
+    rows = [
+        house(
+            GrLivArea=str(1000 + i),
+            LotFrontage="NA" if i % 3 else "65",
+            Alley=None if i % 2 else "Pave",
+        )
+        for i in range(40)
+    ]
+    long = build_batch(columns(*rows), 40)
+    short = [build_batch(columns(r), 1) for r in rows[:3]]
+    assert long.columns["GrLivArea"][:3].tolist() == [s.columns["GrLivArea"][0] for s in short]
+    assert np.isnan(long.columns["LotFrontage"][1]) and long.columns["LotFrontage"][0] == 65.0
+    assert long.columns["Alley"][:2].tolist() == ["Pave", None]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("LotArea", "abc", "not a number"),
+        ("LotArea", "inf", "not a finite"),
+        ("LotArea", True, "expected a number"),
+        ("LotArea", -3, "out of range"),
+        ("Street", "Gold", "unknown level"),
+        ("Street", ["x"], "expected text"),
+    ],
+)
+def test_long_columns_report_the_bad_row(field: str, value: object, words: str) -> None:
+    rows = [house() for _ in range(40)]
+    rows[37] = house(**{field: value})
+    with pytest.raises(InvalidInput) as err:
+        build_batch(columns(*rows), 40)
+    assert (err.value.field, err.value.problems[0].row) == (field, 37)
+    assert words in err.value.problems[0].problem
