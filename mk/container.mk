@@ -11,7 +11,7 @@ CONTAINER_SCRIPTS := scripts/container
 # Parquet): left out of the image to keep it small.
 SERVE_LOCK_OMIT := pyarrow plotly matplotlib graphviz contourpy cycler fonttools kiwisolver pillow pyparsing
 
-SYSTEM_PACKAGES += podman runc debootstrap nginx wrk
+SYSTEM_PACKAGES += podman runc debootstrap netavark aardvark-dns iptables nginx wrk
 CI_TARGETS += container-test
 
 # `ENGINE=podman` runs through the project's private store and containers.conf.
