@@ -27,17 +27,6 @@ RUN --mount=type=secret,id=pip-ca \
 
 # ---- runtime stage -----------------------------------------------------------------------
 FROM debian:bookworm-slim
-ARG VERSION=dev
-ARG REVISION=unknown
-ARG CREATED=unknown
-LABEL org.opencontainers.image.title="houseprices" \
-      org.opencontainers.image.description="Kaggle House Prices model: SageMaker-contract serve/train image" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.source="https://github.com/houseprices/houseprices" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}"
-
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 nginx-light libgomp1 tini \
@@ -68,3 +57,15 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["serve"]
+
+# Last, so that a new build date or revision does not invalidate the layers above.
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="houseprices" \
+      org.opencontainers.image.description="Kaggle House Prices model: SageMaker-contract serve/train image" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/houseprices/houseprices" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}"
