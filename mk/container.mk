@@ -69,4 +69,4 @@ bench-serve: $(STAMP) ## Benchmark the local stack with wrk: single-row and 1459
 
 .PHONY: fuzz-serve
 fuzz-serve: $(STAMP) ## Fuzz the running stack with >= 1000 bad inputs (hypothesis); fails on any 5xx
-	$(BIN)/python scripts/serve/fuzz.py --model $(MODEL) --examples 1200 --out reports/fuzz_serve.json
+	$(BIN)/python scripts/serve/fuzz.py --model $(MODEL) --examples 1500 --min-rejected 1000 --out reports/fuzz_serve.json

@@ -192,7 +192,7 @@ def main() -> None:
         "model": str(args.model),
         "profile_single_row": profile_single_row(args.model, single),
     }
-    log = args.out.with_suffix(".server.log")
+    log = Path(tempfile.gettempdir()) / "houseprices-bench-serve.log"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with LocalStack(args.model, workers=args.workers, log=log) as stack:
         report["cold_start_s"] = round(stack.wait_ready(), 2)
