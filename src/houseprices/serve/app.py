@@ -115,7 +115,8 @@ def create_app(
         try:
             if registry is None:
                 raise ModelUnavailable("The model is not loaded yet.")
-            registry.check(settings.ping_max_age)
+            # The canned prediction runs in a worker thread: the event loop keeps serving.
+            await run_in_threadpool(registry.check, settings.ping_max_age)
         except ModelUnavailable as exc:
             return _error_response(exc, "/ping")
         return Response(b'{"status":"ok"}', media_type="application/json")
