@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Train inside the image as SageMaker would: ./train_local.sh [IMAGE]
 # Builds local_test/test_dir (the /opt/ml tree: hyperparameters.json with string values, the
 # Kaggle train.csv as the "training" channel), mounts it at /opt/ml and runs `train`.
@@ -7,6 +8,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 IMAGE="${1:-${IMAGE:-localhost/houseprices:dev}}"
+# shellcheck source=../scripts/container/lib.sh
 . "$here/../scripts/container/lib.sh"
 dir="$here/test_dir"
 mkdir -p "$dir/input/config" "$dir/input/data/training" "$dir/model" "$dir/output"

@@ -11,7 +11,7 @@ CONTAINER_SCRIPTS := scripts/container
 # Parquet): left out of the image to keep it small.
 SERVE_LOCK_OMIT := pyarrow plotly matplotlib graphviz contourpy cycler fonttools kiwisolver pillow pyparsing
 
-SYSTEM_PACKAGES += podman runc debootstrap netavark aardvark-dns iptables nginx wrk
+SYSTEM_PACKAGES += podman runc debootstrap netavark aardvark-dns iptables nginx wrk shellcheck
 CI_TARGETS += container-test
 
 # `ENGINE=podman` runs through the project's private store and containers.conf.
@@ -42,12 +42,14 @@ container-model: $(STAMP)
 	@test -f $(MODEL) || { echo "no $(MODEL): training it with the pipeline (make data repro)"; \
 	  $(MAKE) --no-print-directory data repro; }
 
-.PHONY: hadolint
-hadolint: $(STAMP) ## Lint the Dockerfile (hadolint)
+.PHONY: lint-container
+lint-container: $(STAMP) ## hadolint on the Dockerfile, shellcheck on the container scripts
 	$(BIN)/hadolint Dockerfile
+	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: run 'make system-deps'" >&2; exit 1; }
+	shellcheck -x $(CONTAINER_SCRIPTS)/*.sh local_test/*.sh docker/serve docker/train
 
 .PHONY: container-build
-container-build: container-model hadolint ## Build IMAGE with ENGINE (podman|docker), champion model inside
+container-build: container-model lint-container ## Build IMAGE with ENGINE (podman|docker), champion model inside
 	@if [ "$(ENGINE)" = podman ]; then $(MAKE) --no-print-directory container-base; fi
 	$(CONTAINER_BUILD) \
 	  --build-arg VERSION=$$(git describe --always --dirty 2>/dev/null || echo dev) \

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Create (once) a local docker.io/library/debian:bookworm-slim image in a private
 # podman store, without any image registry: debootstrap from the Debian mirror
 # configured in the host's apt sources, then `podman import`.

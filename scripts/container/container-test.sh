@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The container proof: in the built IMAGE, `train` fails cleanly without data (reason in
 # /opt/ml/output/failure, non-zero exit), trains from the mounted Kaggle train.csv, `serve`s
 # that model, and its predictions for the whole test.csv equal `houseprices predict` on the
 # host to 1e-6. Then the smoke test of the image's own champion (cold start, SIGTERM stop).
 # Writes reports/container_test.json. Env: ENGINE, IMAGE, HOUSE_PRICES_DATA, PYTHON, HP.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 data="${HOUSE_PRICES_DATA:?set HOUSE_PRICES_DATA to the folder with train.csv and test.csv}"
 HP="${HP:-houseprices}"

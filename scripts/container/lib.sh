@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck source-path=SCRIPTDIR
 # Shared helpers of smoke.sh and container-test.sh: `container` runs the chosen engine
 # (ENGINE=podman uses the project's private store, see podman-env.sh; ENGINE=docker as is).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Run IMAGE (`serve`), wait for /ping, POST the real test.csv to /invocations, check the 1459
 # predictions and their intervals, then stop the container by ID (SIGTERM) and remove it.
 # Env: ENGINE (podman|docker), IMAGE, HOUSE_PRICES_DATA (folder with test.csv), PORT.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 test_csv="${HOUSE_PRICES_DATA:?set HOUSE_PRICES_DATA to the folder with test.csv}/test.csv"
 port="${PORT:-$(free_port)}"

@@ -255,6 +255,6 @@ def validate_all_cmd() -> None:
 
 
 if __name__ == "__main__":
-    from houseprices.cli import run
+    from houseprices.runner import run
 
     run(app)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import typer
+from numpy.typing import ArrayLike
 
 from houseprices.config import Paths
 from houseprices.model import conformal_half_width
@@ -17,7 +18,7 @@ from houseprices.params import load_params
 log = logging.getLogger(__name__)
 
 
-def _rmse(a: np.ndarray, b: np.ndarray) -> float:
+def _rmse(a: ArrayLike, b: ArrayLike) -> float:
     return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
 
 
@@ -152,6 +153,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from houseprices.cli import run
+    from houseprices.runner import run
 
     run(app)

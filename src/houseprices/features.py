@@ -182,15 +182,10 @@ class HouseFeatures(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         new["GarageAge"] = (df["YrSold"] - df["GarageYrBlt"]).clip(lower=0)
         new["Remodeled"] = (df["YearRemodAdd"] != df["YearBuilt"]).astype(float)
         new["QualSF"] = df["OverallQual"] * df["GrLivArea"]
-        for flag, column in (
-            ("HasPool", "PoolArea"),
-            ("Has2ndFloor", "2ndFlrSF"),
-            ("HasGarage", "GarageArea"),
-            ("HasBsmt", "TotalBsmtSF"),
-            ("HasFireplace", "Fireplaces"),
-            ("HasPorch", None),
-        ):
-            source = new["TotalPorchSF"] if column is None else df[column]
+        flags = {"HasPool": df["PoolArea"], "Has2ndFloor": df["2ndFlrSF"],
+                 "HasGarage": df["GarageArea"], "HasBsmt": df["TotalBsmtSF"],
+                 "HasFireplace": df["Fireplaces"], "HasPorch": new["TotalPorchSF"]}  # fmt: skip
+        for flag, source in flags.items():
             new[flag] = (source > 0).astype(float)
         out = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
         for column in AS_CATEGORY:
@@ -294,6 +289,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from houseprices.cli import run
+    from houseprices.runner import run
 
     run(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +51,20 @@ class EvaluateParams:
 
 
 @dataclass(frozen=True)
+class PromoteParams:
+    """Champion/challenger rule: the challenger must beat the champion's `metric` by `margin`."""
+
+    metric: str = "cv_rmsle"
+    lower_is_better: bool = True
+    margin: float = 0.001
+
+
+@dataclass(frozen=True)
 class Params:
     features: FeatureParams = field(default_factory=FeatureParams)
     train: TrainParams = field(default_factory=TrainParams)
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    promote: PromoteParams = field(default_factory=PromoteParams)
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -63,7 +73,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         return cls()
     if not isinstance(data, dict):
         raise ParamsError(f"params.yaml: '{where}' must be a mapping, got {type(data).__name__}.")
-    known = {f.name: f for f in cls.__dataclass_fields__.values()}
+    known = {f.name: f for f in fields(cls)}
     unknown = set(data) - set(known)
     if unknown:
         raise ParamsError(
@@ -87,6 +97,7 @@ _NESTED: dict[tuple[str, str], type] = {
     ("Params", "features"): FeatureParams,
     ("Params", "train"): TrainParams,
     ("Params", "evaluate"): EvaluateParams,
+    ("Params", "promote"): PromoteParams,
     ("FeatureParams", "outliers"): OutlierParams,
     ("TrainParams", "cv"): CVParams,
     ("TrainParams", "model"): ModelSpec,

@@ -71,6 +71,6 @@ def submission_cmd() -> None:
 
 
 if __name__ == "__main__":
-    from houseprices.cli import run
+    from houseprices.runner import run
 
     run(app)

@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from houseprices import schema
 from houseprices.config import Paths
+from houseprices.evaluate import fold_rmsle
 from houseprices.features import build_preprocessor
 from houseprices.model import HousePriceModel, conformal_half_width
 from houseprices.params import FeatureParams, ModelSpec, Params, TrainParams, load_params
@@ -74,13 +75,6 @@ def cross_validate(
     return pd.concat(rows, ignore_index=True)
 
 
-def fold_scores(oof: pd.DataFrame) -> pd.Series:
-    """RMSLE of each (repeat, fold)."""
-    return oof.groupby(["repeat", "fold"]).apply(
-        lambda g: float(np.sqrt(np.mean((g["y_true"] - g["y_pred"]) ** 2))), include_groups=False
-    )
-
-
 def train(
     frame: pd.DataFrame, features: FeatureParams, params: TrainParams, coverage: float
 ) -> tuple[HousePriceModel, pd.DataFrame]:
@@ -92,16 +86,16 @@ def train(
     )
     started = time.perf_counter()
     oof = cross_validate(estimator, X, y, cv)
-    scores = fold_scores(oof)
+    scores = fold_rmsle(oof)
     log.info(
         "CV RMSLE %.5f ± %.5f over %d folds (%.1fs)",
         scores.mean(),
-        scores.std(),
+        scores.std(ddof=1),
         len(scores),
         time.perf_counter() - started,
     )
     fitted = clone(estimator).fit(X, y)
-    residuals = np.abs(oof["y_true"] - oof["y_pred"]).to_numpy()
+    residuals = (oof["y_true"] - oof["y_pred"]).abs().to_numpy()
     model = HousePriceModel(
         pipeline=fitted,
         half_width=conformal_half_width(residuals[oof["repeat"].to_numpy() == 0], coverage),
@@ -110,7 +104,7 @@ def train(
             "model": params.model.name,
             "params": params.model.params,
             "cv_rmsle": float(scores.mean()),
-            "cv_rmsle_std": float(scores.std()),
+            "cv_rmsle_std": float(scores.std(ddof=1)),
             "n_train": len(X),
             "seed": params.seed,
         },
@@ -143,6 +137,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from houseprices.cli import run
+    from houseprices.runner import run
 
     run(app)

@@ -104,7 +104,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from houseprices.cli import configure_logging
+    from houseprices.runner import configure_logging
 
     configure_logging()
     signal.signal(signal.SIGTERM, _on_sigterm)

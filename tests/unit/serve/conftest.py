@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from serve_helpers import tiny_model
 
 from houseprices.model import HousePriceModel
 from houseprices.serve.predictor import ModelRegistry, Predictor
+from tests.unit.serve.serve_helpers import tiny_model
 
 
 @pytest.fixture

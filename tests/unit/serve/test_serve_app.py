@@ -8,13 +8,13 @@ from pathlib import Path
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from serve_helpers import csv_line, full_row, house
 
 from houseprices import schema
 from houseprices.model import HousePriceModel
 from houseprices.serve.app import create_app
 from houseprices.serve.predictor import ModelRegistry, PredictionLog, Predictor
 from houseprices.serve.settings import ServeSettings
+from tests.unit.serve.serve_helpers import csv_line, full_row, house
 
 CSV_BODY = (csv_line(list(schema.COLUMNS)) + "\n" + csv_line(full_row()) + "\n").encode()
 

@@ -8,12 +8,12 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-from serve_helpers import house
 
 from houseprices.model import HousePriceModel
 from houseprices.serve.batching import MicroBatcher, merge, split
 from houseprices.serve.contract import Batch, build_batch
 from houseprices.serve.predictor import Predictor
+from tests.unit.serve.serve_helpers import house
 
 
 def batch_of(*areas: float, ids: list[int] | None = None) -> Batch:

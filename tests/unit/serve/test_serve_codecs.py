@@ -7,7 +7,6 @@ import random
 import numpy as np
 import orjson
 import pytest
-from serve_helpers import csv_line, full_row, house
 
 from houseprices import schema
 from houseprices.serve import codecs
@@ -19,6 +18,7 @@ from houseprices.serve.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from tests.unit.serve.serve_helpers import csv_line, full_row, house
 
 HEADER = csv_line(list(schema.COLUMNS))
 

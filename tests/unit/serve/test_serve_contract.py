@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from serve_helpers import house
 
 from houseprices import schema
 from houseprices.serve.contract import REQUIRED, build_batch, check_names
 from houseprices.serve.errors import InvalidInput
+from tests.unit.serve.serve_helpers import house
 
 
 def columns(*rows: dict[str, object]) -> dict[str, list[object]]:

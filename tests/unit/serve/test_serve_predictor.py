@@ -11,7 +11,6 @@ import numpy as np
 import orjson
 import pandas as pd
 import pytest
-from serve_helpers import tiny_model
 
 from houseprices.errors import ModelNotFoundError
 from houseprices.model import HousePriceModel
@@ -26,6 +25,7 @@ from houseprices.serve.predictor import (
     canned_batch,
 )
 from houseprices.serve.sinks import JsonlSink, event_record
+from tests.unit.serve.serve_helpers import tiny_model
 
 
 def test_frame_path_matches_the_model(model: HousePriceModel) -> None:

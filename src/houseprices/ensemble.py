@@ -1,0 +1,135 @@
+"""Blending the candidate families: weights fitted on out-of-fold predictions only.
+
+`nnls_weights` fits non-negative weights (normalised to sum to one) on an OOF prediction
+matrix. `blend_cv` scores the blend honestly with a fresh CV over the OOF matrix: for each
+fold of a new split (another seed), the weights are fitted on the other folds' rows and
+applied to the held-out rows. `BlendedEnsemble` is the fitted champion: every member
+pipeline refitted on all rows, transformer prefixes that members share computed once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+def nnls_weights(P: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative least squares weights of the columns of P, normalised to sum to 1."""
+    w, _ = nnls(np.asarray(P, dtype=float), np.asarray(y, dtype=float))
+    total = w.sum()
+    return w / total if total > 0 else np.full(P.shape[1], 1.0 / P.shape[1])
+
+
+def oof_matrix(oof: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Families' OOF frames (Id, repeat, fold, y_true, y_pred) -> one wide frame."""
+    keys = ["Id", "repeat", "fold", "y_true"]
+    wide: pd.DataFrame | None = None
+    for name, frame in oof.items():
+        part = frame[[*keys, "y_pred"]].rename(columns={"y_pred": name})
+        wide = part if wide is None else wide.merge(part, on=keys, validate="one_to_one")
+    if wide is None:
+        raise ValueError("no out-of-fold predictions to blend")
+    return wide.sort_values(["repeat", "Id"]).reset_index(drop=True)
+
+
+def blend_cv(wide: pd.DataFrame, families: list[str], n_splits: int, seed: int) -> pd.DataFrame:
+    """Fresh-CV blend predictions: Id, repeat, fold, y_true, y_pred (same shape as a family's).
+
+    For every repeat of the base CV, a new KFold (seed + 1000 + repeat) splits the OOF rows;
+    each fold's rows get the blend whose weights were fitted on the other folds' rows.
+    """
+    parts = []
+    for repeat in sorted(int(r) for r in wide["repeat"].unique()):
+        rows = wide[wide["repeat"] == repeat].reset_index(drop=True)
+        P, y = rows[families].to_numpy(), rows["y_true"].to_numpy()
+        pred = np.empty(len(rows))
+        fold = np.empty(len(rows), dtype=int)
+        splitter = KFold(n_splits, shuffle=True, random_state=seed + 1000 + repeat)
+        for k, (fit_idx, held_idx) in enumerate(splitter.split(P)):
+            pred[held_idx] = P[held_idx] @ nnls_weights(P[fit_idx], y[fit_idx])
+            fold[held_idx] = k
+        parts.append(
+            pd.DataFrame(
+                {"Id": rows["Id"], "repeat": repeat, "fold": fold, "y_true": y, "y_pred": pred}
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _prefix_key(pipeline: Pipeline) -> str:
+    return repr(
+        [
+            (name, type(step).__name__, sorted(step.get_params(deep=False).items()))
+            for name, step in pipeline.steps[:-1]
+        ]
+    )
+
+
+class BlendedEnsemble(RegressorMixin, BaseEstimator):
+    """Weighted sum of member pipelines' predictions (log scale).
+
+    Members whose transformer steps (everything before the final estimator) have the same
+    parameters share one fitted copy of those steps: identical to fitting each pipeline on
+    its own, but the features are computed once per distinct preprocessing at predict time.
+    """
+
+    def __init__(self, members: list[tuple[str, Pipeline]], weights: dict[str, float]) -> None:
+        self.members = members
+        self.weights = weights
+
+    def fit(self, X: Any, y: Any) -> BlendedEnsemble:
+        y = np.asarray(y, dtype=float)
+        used = [(name, pipe) for name, pipe in self.members if self.weights.get(name, 0) > 0]
+        if not used:
+            raise ValueError("every ensemble weight is zero; nothing to fit")
+        total = sum(self.weights[name] for name, _ in used)
+        self.prefixes_: dict[str, Pipeline | None] = {}
+        features: dict[str, Any] = {}
+        self.estimators_: list[tuple[str, str, Any, float]] = []
+        for name, pipe in used:
+            key = _prefix_key(pipe)
+            if key not in self.prefixes_:
+                prefix = (
+                    Pipeline([(n, clone(s)) for n, s in pipe.steps[:-1]])
+                    if len(pipe.steps) > 1
+                    else None
+                )
+                self.prefixes_[key] = prefix
+                features[key] = prefix.fit_transform(X, y) if prefix is not None else X
+            estimator = clone(pipe.steps[-1][1]).fit(features[key], y)
+            self.estimators_.append((name, key, estimator, self.weights[name] / total))
+        log.info(
+            "ensemble of %d members over %d distinct feature sets",
+            len(self.estimators_),
+            len(self.prefixes_),
+        )
+        return self
+
+    def predict_members(self, X: Any) -> pd.DataFrame:
+        features = {
+            key: (p.transform(X) if p is not None else X) for key, p in self.prefixes_.items()
+        }
+        return pd.DataFrame(
+            {
+                name: np.asarray(est.predict(features[key]), dtype=float)
+                for name, key, est, _ in self.estimators_
+            }
+        )
+
+    def predict(self, X: Any) -> np.ndarray:
+        members = self.predict_members(X)
+        weights = np.array([w for *_, w in self.estimators_])
+        return members.to_numpy() @ weights
+
+    @property
+    def weights_(self) -> dict[str, float]:
+        return {name: w for name, _, _, w in self.estimators_}
