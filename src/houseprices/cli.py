@@ -6,6 +6,7 @@ import typer
 
 from houseprices import data, ensemble, evaluate, features, predict, registry, train, tune
 from houseprices.runner import run
+from houseprices.serve.cli import serve_cmd
 
 app = typer.Typer(
     help="House Prices MLOps: data, features, train, ensemble, evaluate, predict, tune.",
@@ -21,6 +22,7 @@ app.command("evaluate")(evaluate.main)
 app.command("tune")(tune.main)
 app.command("predict")(predict.batch_cmd)
 app.command("submission")(predict.submission_cmd)
+app.command("serve")(serve_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""Micro-batching: concurrent requests to one variant share one model call.
+
+The model's cost per call is mostly fixed (the pandas feature code costs about as much for
+one row as for a hundred), so rows from requests that arrive while a call runs are merged
+into the next call and the results split back. Nothing waits on a timer: an idle server calls
+the model at once, so a lone request pays no extra latency. The model runs in a worker
+thread, keeping the event loop free for new requests and /ping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from starlette.concurrency import run_in_threadpool
+
+from houseprices import schema
+from houseprices.serve.codecs import Prediction
+from houseprices.serve.contract import Batch
+from houseprices.serve.predictor import Predictor
+
+log = logging.getLogger(__name__)
+
+
+def merge(batches: list[Batch]) -> Batch:
+    """One Batch holding the rows of `batches` in order (ids are kept by the callers)."""
+    if len(batches) == 1:
+        return batches[0]
+    columns = {n: np.concatenate([b.columns[n] for b in batches]) for n in schema.FEATURES}
+    given = tuple(dict.fromkeys(c for b in batches for c in b.given))
+    return Batch(columns=columns, n_rows=sum(b.n_rows for b in batches), given=given)
+
+
+def split(prediction: Prediction, sizes: list[int]) -> list[Prediction]:
+    out, start = [], 0
+    for size in sizes:
+        end = start + size
+        out.append(
+            Prediction(
+                price=prediction.price[start:end],
+                lower=prediction.lower[start:end],
+                upper=prediction.upper[start:end],
+                coverage=prediction.coverage,
+                variant=prediction.variant,
+            )
+        )
+        start = end
+    return out
+
+
+@dataclass
+class _Pending:
+    batch: Batch
+    future: asyncio.Future[Prediction]
+
+
+class MicroBatcher:
+    """Per-variant queue: `await predict(batch)` from the event loop of one worker."""
+
+    def __init__(self, predictor: Predictor, max_rows: int = 256) -> None:
+        self.predictor = predictor
+        self.max_rows = max_rows
+        self._pending: list[_Pending] = []
+        self._task: asyncio.Task[None] | None = None
+        self.calls = 0
+
+    async def predict(self, batch: Batch) -> Prediction:
+        loop = asyncio.get_running_loop()
+        item = _Pending(batch, loop.create_future())
+        self._pending.append(item)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+        return await item.future
+
+    def _take(self) -> list[_Pending]:
+        group = [self._pending.pop(0)]
+        rows = group[0].batch.n_rows
+        while self._pending and rows + self._pending[0].batch.n_rows <= self.max_rows:
+            rows += self._pending[0].batch.n_rows
+            group.append(self._pending.pop(0))
+        return group
+
+    async def _drain(self) -> None:
+        while self._pending:
+            group = self._take()
+            self.calls += 1
+            try:
+                merged = merge([p.batch for p in group])
+                prediction = await run_in_threadpool(self.predictor.predict, merged)
+                parts = split(prediction, [p.batch.n_rows for p in group])
+            except Exception as exc:
+                for p in group:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                continue
+            for p, part in zip(group, parts, strict=True):
+                if not p.future.done():
+                    p.future.set_result(part)

@@ -1,0 +1,95 @@
+"""batching: concurrent requests share model calls and get exactly their own rows back."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from houseprices.model import HousePriceModel
+from houseprices.serve.batching import MicroBatcher, merge, split
+from houseprices.serve.contract import Batch, build_batch
+from houseprices.serve.predictor import Predictor
+from tests.unit.serve.serve_helpers import house
+
+
+def batch_of(*areas: float, ids: list[int] | None = None) -> Batch:
+    rows = [house(GrLivArea=a, **({"Id": ids[i]} if ids else {})) for i, a in enumerate(areas)]
+    names = list(rows[0])
+    return build_batch({n: [r[n] for r in rows] for n in names}, len(rows))
+
+
+def test_merge_and_split_round_trip(model: HousePriceModel) -> None:
+    a, b = batch_of(1000, 1100), batch_of(2000, ids=[9])
+    merged = merge([a, b])
+    assert merged.n_rows == 3
+    assert merged.columns["GrLivArea"].tolist() == [1000.0, 1100.0, 2000.0]
+    pred = Predictor("champion", model).predict(merged)
+    first, second = split(pred, [2, 1])
+    assert first.price.shape == (2,) and second.price.shape == (1,)
+    assert second.price[0] == pred.price[2]
+    assert merge([a]) is a
+
+
+class SlowCounting(HousePriceModel):
+    """Counts model calls; each call holds the thread briefly so requests pile up."""
+
+    def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        self.calls = getattr(self, "calls", 0) + 1
+        self.sizes = [*getattr(self, "sizes", []), len(X)]
+        threading.Event().wait(0.05)
+        return super().predict_frame(X)
+
+
+def test_concurrent_requests_share_calls_and_keep_their_rows(model: HousePriceModel) -> None:
+    slow = SlowCounting(pipeline=model.pipeline, half_width=model.half_width)
+    predictor = Predictor("champion", slow)
+    batcher = MicroBatcher(predictor, max_rows=256)
+    batches = [batch_of(1000 + 10 * i, 1500 + 10 * i) for i in range(12)]
+
+    async def run() -> list:
+        return await asyncio.gather(*(batcher.predict(b) for b in batches))
+
+    results = asyncio.run(run())
+    assert slow.calls < len(batches)  # merged
+    for b, result in zip(batches, results, strict=True):
+        expected = Predictor("champion", model).predict(b)
+        np.testing.assert_allclose(result.price, expected.price, rtol=1e-12)
+        np.testing.assert_allclose(result.upper, expected.upper, rtol=1e-12)
+
+
+def test_max_rows_caps_a_call(model: HousePriceModel) -> None:
+    slow = SlowCounting(pipeline=model.pipeline, half_width=model.half_width)
+    batcher = MicroBatcher(Predictor("champion", slow), max_rows=3)
+
+    async def run() -> None:
+        await asyncio.gather(*(batcher.predict(batch_of(1000, 1200)) for _ in range(5)))
+
+    asyncio.run(run())
+    assert max(slow.sizes) <= 3
+
+
+def test_a_model_error_reaches_every_waiting_request() -> None:
+    class Broken:
+        def predict(self, X: pd.DataFrame) -> np.ndarray:
+            raise RuntimeError("model fault")
+
+    batcher = MicroBatcher(Predictor("bad", HousePriceModel(Broken(), 0.1)))
+
+    async def run() -> list:
+        return await asyncio.gather(
+            *(batcher.predict(batch_of(1000)) for _ in range(3)), return_exceptions=True
+        )
+
+    results = asyncio.run(run())
+    assert all(isinstance(r, RuntimeError) for r in results)
+
+
+def test_lone_request_is_called_at_once(model: HousePriceModel) -> None:
+    batcher = MicroBatcher(Predictor("champion", model))
+    result = asyncio.run(batcher.predict(batch_of(1000)))
+    assert result.price[0] == pytest.approx(100000, rel=1e-4)
+    assert batcher.calls == 1
