@@ -35,7 +35,7 @@ from sklearn.pipeline import Pipeline
 sys.path.insert(0, str(Path(__file__).parent))
 from stack import LocalStack
 
-from houseprices.model import HousePriceModel
+from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.serve import codecs
 from houseprices.serve.predictor import Predictor
 
@@ -205,7 +205,7 @@ def main() -> None:
             trivial = Path(tmp) / "trivial.joblib"
             frame = codecs.decode(single, codecs.CSV, 10).frame
             dummy = DummyRegressor(constant=12.0, strategy="constant").fit(frame, [12.0])
-            HousePriceModel(pipeline=dummy, half_width=0.1).save(trivial)
+            HousePriceModel(pipeline=dummy, interval=ConformalInterval((0.1,))).save(trivial)
             with LocalStack(trivial, workers=args.workers, log=log) as stack:
                 stack.wait_ready()
                 report["single_row_trivial_model"] = run_wrk(

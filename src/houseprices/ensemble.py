@@ -91,6 +91,9 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
     its own, but the features are computed once per distinct preprocessing at predict time.
     """
 
+    #: the members' feature steps take raw rows as dicts too (see HouseFeaturizer)
+    accepts_records = True
+
     def __init__(self, members: list[tuple[str, Pipeline]], weights: dict[str, float]) -> None:
         self.members = members
         self.weights = weights

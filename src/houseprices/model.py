@@ -74,6 +74,19 @@ class HousePriceModel:
         """Sale prices in dollars."""
         return np.expm1(self.predict_log(X))
 
+    @property
+    def accepts_records(self) -> bool:
+        """Whether the pipeline takes raw rows as dicts (the serving fast path, no DataFrame)."""
+        return bool(getattr(self.pipeline, "accepts_records", False))
+
+    def predict_records(self, records: Any) -> np.ndarray:
+        """(n, 3) array of SalePrice, lower, upper for rows given as dicts of raw values."""
+        log_pred = self.predict_log(records)
+        half = self.interval.half_width(log_pred)
+        return np.column_stack(
+            [np.expm1(log_pred), np.expm1(log_pred - half), np.expm1(log_pred + half)]
+        )
+
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """SalePrice with the lower/upper bounds of the `coverage` prediction interval."""
         log_pred = self.predict_log(X)

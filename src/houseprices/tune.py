@@ -59,6 +59,12 @@ def space(name: str, t: optuna.Trial) -> dict[str, Any]:
             "gamma": f("gamma", 1e-5, 1e-2, log=True),
             "epsilon": f("epsilon", 1e-3, 0.1, log=True),
         },
+        "lasso_svr": lambda: {
+            "alpha": f("alpha", 2e-4, 2e-3, log=True),
+            "C": f("C", 0.1, 10, log=True),
+            "gamma": f("gamma", 1e-4, 1e-2, log=True),
+            "epsilon": f("epsilon", 1e-3, 0.05, log=True),
+        },
         "lightgbm": lambda: {
             "learning_rate": 0.02,
             "n_estimators": i("n_estimators", 800, 3000, step=200),

@@ -24,9 +24,9 @@ import pytest
 from houseprices import schema
 from houseprices.config import DATA_ENV
 from houseprices.features import remove_outliers
-from houseprices.params import CVParams, FeatureParams, TrainParams
+from houseprices.params import FeatureParams, parse_params
 from houseprices.predict import predict_file
-from houseprices.train import train
+from houseprices.train import train_all
 
 DATA = Path(os.environ.get(DATA_ENV, "")) if os.environ.get(DATA_ENV) else None
 pytestmark = pytest.mark.skipif(
@@ -41,7 +41,18 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frame = schema.validate_frame(schema.read_csv(DATA / "train.csv"), with_target=True)
     features = FeatureParams()
     kept = remove_outliers(frame, features.outliers.max_grlivarea, features.outliers.min_saleprice)
-    model, _ = train(kept, features, TrainParams(cv=CVParams(n_splits=2, n_repeats=1)), 0.9)
+    params = parse_params(
+        {
+            "train": {
+                "cv": {"n_splits": 2, "n_repeats": 1},
+                "families": {
+                    "lasso": {"model": {"alpha": 0.0005}},
+                    "lightgbm": {"model": {"n_estimators": 200, "learning_rate": 0.05}},
+                },
+            }
+        }
+    )
+    model, _ = train_all(kept, params)
     path = tmp_path_factory.mktemp("model") / "model.joblib"
     model.save(path)
     return path

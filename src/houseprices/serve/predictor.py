@@ -91,6 +91,8 @@ class Predictor:
 
     @property
     def fast_path(self) -> Callable[[list[dict[str, Any]]], Any] | None:
+        if not getattr(self.model, "accepts_records", True):
+            return None
         fast = getattr(self.model, "predict_records", None)
         return fast if callable(fast) else None
 

@@ -28,7 +28,7 @@ from houseprices.features import remove_outliers
 from houseprices.model import HousePriceModel
 from houseprices.params import Params, parse_params
 from houseprices.serve.opt_ml import OptMl
-from houseprices.train import train
+from houseprices.train import train_all
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def run_training(ml: OptMl, params_path: Path) -> HousePriceModel:
     log.info(
         "training on %d rows of %s (%d outliers removed)", len(kept), source, len(frame) - len(kept)
     )
-    model, _ = train(kept, params.features, params.train, params.evaluate.interval_coverage)
+    model, selection = train_all(kept, params)
+    log.info("champion %s (%s)", selection.champion, selection.reason)
     model.save(ml.model)
     (ml.model_dir / "model.json").write_text(json.dumps(model.metadata, indent=2) + "\n")
     log.info("wrote %s", ml.model)

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from houseprices import schema
-from houseprices.model import HousePriceModel
+from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.serve.predictor import CANNED_HOUSE
 
 
@@ -25,7 +25,9 @@ def tiny_model(scale: float = 100.0) -> HousePriceModel:
             ("model", LinearRegression()),
         ]
     ).fit(X, np.log1p(scale * area))
-    return HousePriceModel(pipeline=pipe, half_width=0.1, coverage=0.9, metadata={"model": "tiny"})
+    return HousePriceModel(
+        pipeline=pipe, interval=ConformalInterval((0.1,), coverage=0.9), metadata={"model": "tiny"}
+    )
 
 
 def csv_line(values: list[object]) -> str:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from houseprices import schema
-from houseprices.model import HousePriceModel
+from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.serve.app import create_app
 from houseprices.serve.predictor import ModelRegistry, PredictionLog, Predictor
 from houseprices.serve.settings import ServeSettings
@@ -42,7 +42,9 @@ def test_ping_503_when_the_canned_prediction_fails() -> None:
         def predict(self, X: object) -> object:
             raise RuntimeError("corrupt")
 
-    registry = ModelRegistry([Predictor("champion", HousePriceModel(Broken(), 0.1))], "champion")
+    registry = ModelRegistry(
+        [Predictor("champion", HousePriceModel(Broken(), ConformalInterval((0.1,))))], "champion"
+    )
     with TestClient(create_app(ServeSettings(ping_max_age=0), registry)) as c:
         r = c.get("/ping")
         assert r.status_code == 503 and r.json()["error"] == "model_unavailable"

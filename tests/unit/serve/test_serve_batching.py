@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from houseprices.model import HousePriceModel
+from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.serve.batching import MicroBatcher, merge, split
 from houseprices.serve.contract import Batch, build_batch
 from houseprices.serve.predictor import Predictor
@@ -45,7 +45,7 @@ class SlowCounting(HousePriceModel):
 
 
 def test_concurrent_requests_share_calls_and_keep_their_rows(model: HousePriceModel) -> None:
-    slow = SlowCounting(pipeline=model.pipeline, half_width=model.half_width)
+    slow = SlowCounting(pipeline=model.pipeline, interval=model.interval)
     predictor = Predictor("champion", slow)
     batcher = MicroBatcher(predictor, max_rows=256)
     batches = [batch_of(1000 + 10 * i, 1500 + 10 * i) for i in range(12)]
@@ -62,7 +62,7 @@ def test_concurrent_requests_share_calls_and_keep_their_rows(model: HousePriceMo
 
 
 def test_max_rows_caps_a_call(model: HousePriceModel) -> None:
-    slow = SlowCounting(pipeline=model.pipeline, half_width=model.half_width)
+    slow = SlowCounting(pipeline=model.pipeline, interval=model.interval)
     batcher = MicroBatcher(Predictor("champion", slow), max_rows=3)
 
     async def run() -> None:
@@ -77,7 +77,7 @@ def test_a_model_error_reaches_every_waiting_request() -> None:
         def predict(self, X: pd.DataFrame) -> np.ndarray:
             raise RuntimeError("model fault")
 
-    batcher = MicroBatcher(Predictor("bad", HousePriceModel(Broken(), 0.1)))
+    batcher = MicroBatcher(Predictor("bad", HousePriceModel(Broken(), ConformalInterval((0.1,)))))
 
     async def run() -> list:
         return await asyncio.gather(

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from houseprices.errors import ModelNotFoundError
-from houseprices.model import HousePriceModel
+from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.serve.contract import build_batch
 from houseprices.serve.errors import ModelUnavailable, UnknownVariant
 from houseprices.serve.predictor import (
@@ -44,6 +44,8 @@ def test_frame_path_matches_the_model(model: HousePriceModel) -> None:
 class FastModel(HousePriceModel):
     """A model that offers the records fast path (and must not be asked for a DataFrame)."""
 
+    accepts_records = True  # type: ignore[assignment]
+
     def predict_records(self, records: list[dict[str, Any]]) -> np.ndarray:
         self.calls = getattr(self, "calls", 0) + 1
         area = np.array([r["GrLivArea"] for r in records])
@@ -54,7 +56,7 @@ class FastModel(HousePriceModel):
 
 
 def test_fast_path_gets_records_not_a_frame() -> None:
-    model = FastModel(pipeline=None, half_width=0.1)
+    model = FastModel(pipeline=None, interval=ConformalInterval((0.1,)))
     predictor = Predictor("fast", model)
     result = predictor.predict(canned_batch())
     assert predictor.info["fast_path"] is True
@@ -86,7 +88,9 @@ class Negative:
 
 @pytest.mark.parametrize("pipeline", [Broken(), Negative()])
 def test_check_fails_on_a_broken_model(pipeline: object) -> None:
-    predictor = Predictor("bad", HousePriceModel(pipeline=pipeline, half_width=0.1))
+    predictor = Predictor(
+        "bad", HousePriceModel(pipeline=pipeline, interval=ConformalInterval((0.1,)))
+    )
     with pytest.raises(ModelUnavailable, match="canned prediction"):
         predictor.check()
 
@@ -188,3 +192,8 @@ def test_jsonl_sink(tmp_path: Path) -> None:
     assert row["inputs"]["GrLivArea"] == 1700.0 and "PoolArea" not in row["inputs"]
     assert row["lower"] < row["SalePrice"] < row["upper"]
     assert event_record(event())["rows"][0]["Id"] is None
+
+
+def test_models_whose_pipeline_needs_a_frame_get_the_frame_path(model: HousePriceModel) -> None:
+    assert model.accepts_records is False  # the tiny ColumnTransformer model
+    assert Predictor("frame", model).fast_path is None

@@ -56,11 +56,12 @@ def test_opt_ml_layout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_hyperparameters_are_strings_parsed_as_yaml(tmp_path: Path) -> None:
     path = tmp_path / "hp.json"
-    path.write_text(json.dumps({"train.model.params.alpha": "0.001", "train.cv.n_repeats": "1"}))
+    hp_values = {"train.families.lasso.model.alpha": "0.001", "train.cv.n_repeats": "1"}
+    path.write_text(json.dumps(hp_values))
     hp = training.read_hyperparameters(path)
-    base = {"train": {"model": {"name": "lasso", "params": {"alpha": 0.0005}}}}
+    base = {"train": {"families": {"lasso": {"model": {"alpha": 0.0005}}}}}
     params = training.apply_overrides(base, hp)
-    assert params.train.model.params == {"alpha": 0.001}
+    assert params.train.families == {"lasso": {"model": {"alpha": 0.001}}}
     assert params.train.cv.n_repeats == 1
     assert training.read_hyperparameters(tmp_path / "absent.json") == {}
 
