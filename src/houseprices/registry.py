@@ -224,12 +224,13 @@ def cv_scheme_from(lock: dict[str, Any] | None, params: dict[str, Any] | None) -
     params.yaml may have been edited since (that edit is what triggers a retrain).
     """
     train: Any = None
-    if lock:  # the params a cv@<family> stage was run with (every family shares the scheme)
-        stages = lock.get("stages") or {}
-        cv_stage = next((v for k, v in stages.items() if k.startswith("cv@")), None) or {}
-        recorded = (cv_stage.get("params") or {}).get(PARAMS_PATH) or {}
-        if recorded:
-            train = _effective(recorded).get("train")
+    if lock:  # the params a stage recording train.cv ran with (cv@<family> stages share them)
+        for stage in (lock.get("stages") or {}).values():
+            recorded = ((stage or {}).get("params") or {}).get(PARAMS_PATH) or {}
+            candidate = _effective(recorded).get("train") if recorded else None
+            if isinstance(candidate, dict) and "cv" in candidate:
+                train = candidate
+                break
     if not isinstance(train, dict) and params:
         train = _effective(params).get("train")
     if not isinstance(train, dict):
