@@ -52,8 +52,8 @@ container rm -f "$cid" >/dev/null
 cid=""
 check_predictions "$work/container.csv" 1459
 
-# 4. The same predictions on the host.
-"$HP" predict "$data/test.csv" -o "$work/host.csv" >/dev/null
+# 4. The same model (trained in the container) predicting on the host.
+"$HP" predict "$data/test.csv" -o "$work/host.csv" --model "$ml/model/model.joblib" >/dev/null
 "$PYTHON" - "$work/container.csv" "$work/host.csv" <<'PY'
 import sys
 import numpy as np
