@@ -56,7 +56,7 @@ repro: $(STAMP) ## Run the DVC pipeline (only the stages whose inputs changed)
 .PHONY: run
 run: data repro ## Set up, fetch data, run the pipeline, print the metrics
 	@echo
-	@$(DVC) metrics show
+	@$(HP) metrics
 	@echo
 	@echo "model:      models/model.joblib"
 	@echo "submission: reports/submission.csv"

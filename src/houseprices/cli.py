@@ -25,6 +25,20 @@ app.command("submission")(predict.submission_cmd)
 app.command("serve")(serve_cmd)
 
 
+@app.command("metrics")
+def metrics_cmd() -> None:
+    """Print the champion's metrics and every family's CV score (reports/metrics.json)."""
+    import json
+
+    from houseprices.config import Paths
+
+    path = Paths.from_root().metrics
+    if not path.is_file():
+        typer.echo(f"No {path}: run the pipeline first (`make run`).", err=True)
+        raise typer.Exit(1)
+    typer.echo(evaluate.format_table(json.loads(path.read_text())))
+
+
 def main() -> None:
     run(app)
 

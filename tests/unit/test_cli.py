@@ -34,3 +34,16 @@ def test_validate_broken_file_exits_1_naming_the_column(
     result = runner.invoke(app, ["data", "validate", str(path)])
     assert result.exit_code == 1
     assert "column LotArea" in result.output and "CSV lines [5]" in result.output
+
+
+def test_metrics_table_and_missing_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOUSEPRICES_ROOT", str(tmp_path))
+    result = runner.invoke(app, ["metrics"])
+    assert result.exit_code == 1 and "make run" in result.output
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports/metrics.json").write_text(
+        '{"cv_rmsle": 0.1042, "n_folds": 15, "families": {"lasso": {"cv_rmsle": 0.1083}}}'
+    )
+    result = runner.invoke(app, ["metrics"])
+    assert result.exit_code == 0
+    assert "cv_rmsle" in result.output and "lasso.cv_rmsle" in result.output
