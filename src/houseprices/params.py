@@ -45,7 +45,6 @@ class TrainParams:
 class ChampionRule:
     """The ensemble is champion if it beats the best single family by `min_gain` RMSLE."""
 
-    metric: str = "cv_rmsle"
     min_gain: float = 0.0005
 
 
