@@ -45,7 +45,7 @@ ci-data: $(STAMP) ## Bring the data in CI: HOUSE_PRICES_DATA, DVC_REMOTE_URL (dv
 .PHONY: ci-pipeline
 ci-pipeline: export HOUSEPRICES_PROFILE ?= fast
 ci-pipeline: ci-data ## Fetch the data (ci-data) and reproduce the pipeline in the fast profile
-	$(DVC) exp run --set-param profile=$$HOUSEPRICES_PROFILE
+	HOUSEPRICES_TRACKING=off $(DVC) exp run --set-param profile=$$HOUSEPRICES_PROFILE
 	$(DVC) metrics show
 
 .PHONY: metrics-report
