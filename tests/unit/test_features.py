@@ -129,3 +129,38 @@ def test_prepare_reports_both_encodings(train_raw: pd.DataFrame) -> None:
     kept, report = prepare(train_raw, FeatureParams())
     assert report["rows_out"] == len(kept) == 1458
     assert report["onehot"]["n_features"] > report["ordinal"]["n_features"] > 50
+
+
+@pytest.mark.parametrize("encoding", ["onehot", "ordinal"])
+def test_long_and_short_inputs_take_different_paths_to_the_same_features(
+    xy, test_raw: pd.DataFrame, encoding: str
+) -> None:
+    """Long columns are factorised, short ones looked up value by value: same numbers."""
+    X, y = xy
+    step = HouseFeaturizer(encoding=encoding, min_count=5).fit(X, y)
+    rows = test_raw.head(200).astype(object)
+    rows.loc[rows.index[0], "MSSubClass"] = "60"  # a label given as text
+    rows.loc[rows.index[1], "MSSubClass"] = 60.0  # and as a float
+    rows.loc[rows.index[2], "MSZoning"] = "C (all)"  # an alias
+    rows.loc[rows.index[3], "Neighborhood"] = None
+    rows.loc[rows.index[4], "Alley"] = np.nan
+    whole = step.transform(rows)
+    one_by_one = np.vstack([step.transform(rows.iloc[[i]]) for i in range(len(rows))])
+    np.testing.assert_array_equal(whole, one_by_one)
+    by_columns = step.transform({c: rows[c].to_numpy() for c in rows.columns})
+    np.testing.assert_array_equal(whole, by_columns)
+
+
+def test_level_cache_stays_bounded_under_garbage(xy) -> None:
+    from houseprices import features
+
+    X, y = xy
+    step = HouseFeaturizer(encoding="onehot").fit(X, y)
+    garbage = X.head(1).astype(object)
+    for i in range(features._LEVEL_CACHE_MAX + 50):
+        garbage["Street"] = f"junk-{i}"
+        step.transform(garbage)
+    assert len(features._LEVEL_CACHE["Street"]) <= features._LEVEL_CACHE_MAX
+    # an unseen level still lands in the rare bucket once the cache is full
+    out = step.transform(garbage.assign(Street="still-new"))
+    assert np.isfinite(out).all()

@@ -4,7 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from houseprices.models import FAMILIES, kind, make_model
+from sklearn.svm import SVR
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from houseprices.models import FAMILIES, FastRBFSVR, kind, make_model
 from houseprices.params import load_params
 from tests.conftest import REPO
 
@@ -65,3 +68,38 @@ def test_same_seed_same_predictions(sample) -> None:
         "lightgbm", {"model": {"n_estimators": 30, "subsample": 0.7, "subsample_freq": 1}}, seed=3
     ).fit(X, y)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+@parametrize_with_checks(
+    [FastRBFSVR()],
+    # libsvm's own behaviour, which sklearn also expects of SVR: a zero weight does not
+    # remove a sample exactly (fitting is SVR's, unchanged)
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": "libsvm, as for SVR",
+        "check_sample_weight_equivalence_on_sparse_data": "libsvm, as for SVR",
+    },
+)
+def test_fast_svr_is_a_scikit_learn_estimator(estimator, check) -> None:
+    check(estimator)
+
+
+@pytest.mark.parametrize("gamma", [0.002, "scale"])
+def test_fast_svr_predicts_what_libsvm_predicts(gamma) -> None:
+    rng = np.random.default_rng(0)
+    X, X_new = rng.normal(size=(400, 30)), rng.normal(size=(2500, 30))
+    y = X[:, 0] + np.sin(X[:, 1]) + rng.normal(scale=0.1, size=400)
+    reference = SVR(C=3.0, gamma=gamma, epsilon=0.01).fit(X, y)
+    fast = FastRBFSVR(C=3.0, gamma=gamma, epsilon=0.01)
+    fast.chunk_rows = 1000  # several blocks, the last one short
+    fast.fit(X, y)
+    np.testing.assert_allclose(fast.predict(X_new), reference.predict(X_new), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fast.predict(X_new[:1]), reference.predict(X_new[:1]), atol=1e-10)
+
+
+def test_fast_svr_falls_back_to_libsvm_for_other_kernels() -> None:
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(100, 5)), rng.normal(size=100)
+    fast = FastRBFSVR(kernel="poly", degree=2).fit(X, y)
+    reference = SVR(kernel="poly", degree=2).fit(X, y)
+    assert getattr(fast, "sv_sq_norms_", None) is None
+    np.testing.assert_array_equal(fast.predict(X), reference.predict(X))
