@@ -44,7 +44,6 @@ from houseprices.domain import (
 )
 from houseprices.params import FeatureParams, load_params
 
-
 # --------------------------------------------------------------------------- helpers
 _STRING_COLUMNS = tuple(dict.fromkeys((*NOMINAL, *ORDINAL_MAPS)))
 #: raw value -> cleaned level, per column (bounded: garbage input must not grow it forever)
@@ -114,7 +113,7 @@ def _clean_strings(col: np.ndarray, c: str) -> np.ndarray:
     if len(col) < _FACTORIZE_MIN_ROWS:
         return np.array(_clean_list(col.tolist(), c), dtype=object)
     codes, uniques = pd.factorize(col, use_na_sentinel=True)  # None and NaN -> -1
-    levels = _clean_list(list(uniques) + [None], c)
+    levels = _clean_list([*uniques, None], c)
     return np.array(levels, dtype=object)[codes]
 
 
@@ -123,7 +122,7 @@ def _map_levels(levels: np.ndarray, table: dict[Any, Any], default: Any, dtype: 
     if len(levels) < _FACTORIZE_MIN_ROWS:
         return np.array([table.get(v, default) for v in levels.tolist()], dtype=dtype)
     codes, uniques = pd.factorize(levels, use_na_sentinel=True)
-    mapped = [table.get(v, default) for v in list(uniques) + [None]]
+    mapped = [table.get(v, default) for v in [*uniques, None]]
     return np.array(mapped, dtype=dtype)[codes]
 
 

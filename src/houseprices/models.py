@@ -85,7 +85,8 @@ class FastRBFSVR(SVR):
         out = np.empty(X.shape[0])
         for start in range(0, X.shape[0], self.chunk_rows):
             x = X[start : start + self.chunk_rows]
-            d2 = np.einsum("ij,ij->i", x, x)[:, None] + self.sv_sq_norms_[None, :] - 2.0 * (x @ sv.T)
+            d2 = np.einsum("ij,ij->i", x, x)[:, None] + self.sv_sq_norms_[None, :]
+            d2 -= 2.0 * (x @ sv.T)
             np.maximum(d2, 0.0, out=d2)
             out[start : start + len(x)] = np.exp(-gamma * d2) @ coef
         return out + self.intercept_[0]
