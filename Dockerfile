@@ -23,7 +23,7 @@ RUN --mount=type=secret,id=pip-ca \
  && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps /tmp/src \
  && /opt/venv/bin/pip uninstall -y pip \
  && find /opt/venv -depth -type d -name tests -path '*/site-packages/*/tests' -exec rm -rf {} + \
- && /opt/venv/bin/python -c "import catboost, lightgbm, xgboost, houseprices.serve.app, houseprices.serve.training"
+ && /opt/venv/bin/python -c "import lightgbm, xgboost, houseprices.serve.app, houseprices.serve.training"
 
 # ---- runtime stage -----------------------------------------------------------------------
 FROM debian:bookworm-slim

@@ -76,11 +76,13 @@ class HousePriceModel:
 
     @property
     def accepts_records(self) -> bool:
-        """Whether the pipeline takes raw rows as dicts (the serving fast path, no DataFrame)."""
+        """Whether the pipeline takes raw values as a dict of columns or a list of dict rows
+        (the serving fast path, no DataFrame)."""
         return bool(getattr(self.pipeline, "accepts_records", False))
 
     def predict_records(self, records: Any) -> np.ndarray:
-        """(n, 3) array of SalePrice, lower, upper for rows given as dicts of raw values."""
+        """(n, 3) array of SalePrice, lower, upper for raw values given as a dict of columns
+        (name -> array) or a list of dict rows."""
         log_pred = self.predict_log(records)
         half = self.interval.half_width(log_pred)
         return np.column_stack(

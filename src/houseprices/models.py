@@ -8,6 +8,7 @@ robust scaling; tree families see ordinal codes. Hyperparameters come from param
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -152,6 +153,16 @@ FAMILIES: dict[str, tuple[str, Callable[..., Any]]] = {
     ),
     "extratrees": ("tree", lambda seed, **p: ExtraTreesRegressor(random_state=seed, n_jobs=1, **p)),
 }
+
+
+#: the library a family needs beyond scikit-learn (catboost is an optional dependency)
+LIBRARIES = {"lightgbm": "lightgbm", "xgboost": "xgboost", "catboost": "catboost"}
+
+
+def available(name: str) -> bool:
+    """Whether the library of family `name` is installed."""
+    library = LIBRARIES.get(name)
+    return library is None or importlib.util.find_spec(library) is not None
 
 
 def kind(name: str) -> str:

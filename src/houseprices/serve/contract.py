@@ -8,7 +8,7 @@ text values must be levels of the schema (data_description.txt, plus the real fi
 
 The result is a `Batch`: one numpy array per column (float64 with NaN for numeric columns,
 object with None for text ones). The predictor turns it into the cheapest input its model
-accepts: records for a model with a fast path, one DataFrame otherwise.
+accepts: the columns as they are for a model with a fast path, one DataFrame otherwise.
 """
 
 from __future__ import annotations

@@ -75,7 +75,8 @@ def canned_batch() -> Batch:
 
 @dataclass
 class Predictor:
-    """One model variant. Uses the model's `predict_records` fast path when it has one."""
+    """One model variant. Uses the model's `predict_records` fast path when it has one: the
+    batch's columns (a dict of arrays) go to the model as they are, no DataFrame."""
 
     name: str
     model: HousePriceModel
@@ -112,7 +113,7 @@ class Predictor:
 
     def predict(self, batch: Batch) -> Prediction:
         fast = self.fast_path
-        out = fast(batch.records) if fast is not None else self.model.predict_frame(batch.frame)
+        out = fast(batch.columns) if fast is not None else self.model.predict_frame(batch.frame)
         values = np.asarray(
             out[["SalePrice", "lower", "upper"]] if isinstance(out, pd.DataFrame) else out,
             dtype=np.float64,

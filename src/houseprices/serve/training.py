@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,6 +27,7 @@ from houseprices.config import Paths
 from houseprices.errors import DataNotFoundError, HousePricesError, ParamsError
 from houseprices.features import remove_outliers
 from houseprices.model import HousePriceModel
+from houseprices.models import available
 from houseprices.params import Params, parse_params
 from houseprices.serve.opt_ml import OptMl
 from houseprices.train import train_all
@@ -73,6 +75,29 @@ def training_csv(channel: Path) -> Path:
     )
 
 
+def installed_families_only(params: Params) -> Params:
+    """`params` without the families whose library is not installed (the image leaves out
+    optional CatBoost): they are skipped with a warning, not a failure."""
+    missing = [name for name in params.train.families if not available(name)]
+    if not missing:
+        return params
+    log.warning("skipping families %s: their library is not installed in this environment", missing)
+    families = {k: v for k, v in params.train.families.items() if k not in missing}
+    if not families:
+        raise ParamsError(
+            f"None of the families {missing} can be trained here: install their libraries "
+            "or choose others with the hyperparameter train.families."
+        )
+    candidates = tuple(c for c in params.ensemble.candidates if c not in missing)
+    if params.ensemble.candidates and not candidates:
+        candidates = tuple(families)
+    return replace(
+        params,
+        train=replace(params.train, families=families),
+        ensemble=replace(params.ensemble, candidates=candidates),
+    )
+
+
 def run_training(ml: OptMl, params_path: Path) -> HousePriceModel:
     base = yaml.safe_load(params_path.read_text()) if params_path.is_file() else {}
     params = apply_overrides(base or {}, read_hyperparameters(ml.hyperparameters))
@@ -83,7 +108,7 @@ def run_training(ml: OptMl, params_path: Path) -> HousePriceModel:
     log.info(
         "training on %d rows of %s (%d outliers removed)", len(kept), source, len(frame) - len(kept)
     )
-    model, selection = train_all(kept, params)
+    model, selection = train_all(kept, installed_families_only(params))
     log.info("champion %s (%s)", selection.champion, selection.reason)
     model.save(ml.model)
     (ml.model_dir / "model.json").write_text(json.dumps(model.metadata, indent=2) + "\n")

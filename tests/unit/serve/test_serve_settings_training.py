@@ -99,3 +99,21 @@ def test_training_csv_lookup(tmp_path: Path) -> None:
     assert training.training_csv(tmp_path).name == "houses.csv"
     (tmp_path / "train.csv").write_text("x\n")
     assert training.training_csv(tmp_path).name == "train.csv"
+
+
+def test_families_without_their_library_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from houseprices.params import load_params
+    from tests.conftest import REPO
+
+    params = load_params(REPO / "params.yaml")
+    assert "catboost" in params.train.families
+    monkeypatch.setattr(training, "available", lambda name: name != "catboost")
+    trimmed = training.installed_families_only(params)
+    assert "catboost" not in trimmed.train.families
+    assert set(trimmed.train.families) == set(params.train.families) - {"catboost"}
+    assert "catboost" not in trimmed.ensemble.candidates
+    monkeypatch.setattr(training, "available", lambda name: True)
+    assert training.installed_families_only(params) is params
+    monkeypatch.setattr(training, "available", lambda name: False)
+    with pytest.raises(ParamsError, match="install their libraries"):
+        training.installed_families_only(params)
