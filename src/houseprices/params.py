@@ -37,6 +37,9 @@ class TrainParams:
 
     seed: int = 42
     n_jobs: int = 2
+    # "threading" (default): folds in threads of one process, no worker start-up (the heavy
+    # parts release the GIL); "loky": worker processes, for many cores and GIL-bound models
+    backend: str = "threading"
     cv: CVParams = field(default_factory=CVParams)
     families: dict[str, Any] = field(default_factory=dict)
 

@@ -9,12 +9,15 @@ Exterior1st and Exterior2nd share one vocabulary.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from houseprices.errors import DataValidationError
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built: the constants load fast
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
 
 ID = "Id"
 TARGET = "SalePrice"
@@ -262,6 +265,8 @@ def allowed_levels(column: str) -> tuple[str, ...]:
 
 
 def _numeric_column(name: str) -> pa.Column:
+    import pandera.pandas as pa
+
     lo, hi = NUMERIC_RANGES[name]
     checks = []
     if lo is not None:
@@ -289,6 +294,8 @@ def quality_warnings(frame: pd.DataFrame) -> list[str]:
 
 def build_schema(with_target: bool) -> pa.DataFrameSchema:
     """The schema of train.csv (`with_target`) or test.csv / a prediction request."""
+    import pandera.pandas as pa
+
     columns: dict[str, pa.Column] = {
         ID: pa.Column(int, checks=pa.Check.ge(1), unique=True, nullable=False, coerce=True),
     }
@@ -366,6 +373,8 @@ def _report_from(errors: SchemaErrors, frame: pd.DataFrame) -> list[dict[str, ob
 
 def validate_frame(frame: pd.DataFrame, with_target: bool, source: str = "data") -> pd.DataFrame:
     """Validate and coerce; raise DataValidationError naming every bad column and row."""
+    from pandera.errors import SchemaErrors
+
     schema = build_schema(with_target)
     try:
         return schema.validate(frame, lazy=True)

@@ -23,12 +23,15 @@ from sklearn.model_selection import RepeatedKFold
 from houseprices import schema
 from houseprices.config import Paths
 from houseprices.ensemble import BlendedEnsemble, Selection, select
+from houseprices.errors import ParamsError
 from houseprices.evaluate import fold_rmsle
 from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.models import FAMILIES, make_model
 from houseprices.params import Params, TrainParams, load_params
 
 log = logging.getLogger(__name__)
+
+BACKENDS = ("threading", "loky")
 
 
 def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -52,15 +55,24 @@ def _fit_fold(
 
 
 def cross_validate(
-    estimator: Any, X: pd.DataFrame, y: np.ndarray, cv: RepeatedKFold, n_jobs: int = 1
+    estimator: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    cv: RepeatedKFold,
+    n_jobs: int = 1,
+    backend: str = "threading",
 ) -> pd.DataFrame:
     """Out-of-fold predictions (log scale) for every repeat: Id, repeat, fold, y_true, y_pred.
 
-    The `fit_seconds` attribute of the returned frame holds each fold's fitting time.
+    Folds run in parallel with joblib's `backend`; every fold fits its own clone, so the
+    result does not depend on the backend or on `n_jobs`. The `fit_seconds` attribute of the
+    returned frame holds each fold's fitting time.
     """
+    if backend not in BACKENDS:
+        raise ParamsError(f"train.backend '{backend}' is not one of {BACKENDS}: fix params.yaml.")
     splits = list(cv.split(X))
     n_splits = len(splits) // cv.n_repeats
-    results = Parallel(n_jobs=n_jobs)(
+    results = Parallel(n_jobs=n_jobs, backend=backend)(
         delayed(_fit_fold)(estimator, X, y, tr, va) for tr, va in splits
     )
     rows = [
@@ -91,7 +103,7 @@ def family_oof(frame: pd.DataFrame, name: str, params: TrainParams) -> tuple[pd.
     X, y = split_xy(frame)
     estimator = make_model(name, family_params(params, name), params.seed)
     started = time.perf_counter()
-    oof = cross_validate(estimator, X, y, cv_splitter(params), params.n_jobs)
+    oof = cross_validate(estimator, X, y, cv_splitter(params), params.n_jobs, params.backend)
     scores = fold_rmsle(oof)
     summary = {
         "family": name,

@@ -7,6 +7,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import RepeatedKFold
 from sklearn.pipeline import Pipeline
 
+from houseprices.errors import ParamsError
 from houseprices.features import remove_outliers
 from houseprices.params import parse_params
 from houseprices.train import cross_validate, family_oof, split_xy
@@ -56,6 +57,31 @@ def test_family_oof_is_deterministic(frame: pd.DataFrame) -> None:
     second, _ = family_oof(frame, "lightgbm", params.train)
     pd.testing.assert_frame_equal(first, second)
     assert summary["n_folds"] == 3 and 0.1 < summary["cv_rmsle"] < 0.25
+
+
+def test_backend_and_n_jobs_do_not_change_the_predictions(frame: pd.DataFrame) -> None:
+    families = {"lasso": {"model": {"alpha": 0.001}}}
+    runs = []
+    for n_jobs, backend in ((1, "threading"), (2, "threading"), (2, "loky")):
+        params = parse_params(
+            {
+                "train": {
+                    "n_jobs": n_jobs,
+                    "backend": backend,
+                    "cv": {"n_splits": 3, "n_repeats": 1},
+                    "families": families,
+                }
+            }
+        )
+        runs.append(family_oof(frame, "lasso", params.train)[0])
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0], other)
+
+
+def test_unknown_backend_says_which_exist(frame: pd.DataFrame) -> None:
+    X, y = split_xy(frame)
+    with pytest.raises(ParamsError, match="threading"):
+        cross_validate(_Numeric(), X, y, RepeatedKFold(n_splits=2, n_repeats=1), backend="dask")
 
 
 def test_unconfigured_family_is_reported(frame: pd.DataFrame) -> None:
