@@ -154,7 +154,9 @@ def create_app(
                 batchers: dict[str, MicroBatcher] = app.state.batchers
                 batcher = batchers.get(predictor.name)
                 if batcher is None or batcher.predictor is not predictor:
-                    batcher = MicroBatcher(predictor, settings.micro_batch_max_rows)
+                    batcher = MicroBatcher(
+                        predictor, settings.micro_batch_max_rows, settings.inline_rows
+                    )
                     batchers[predictor.name] = batcher
                 prediction = await batcher.predict(batch)
             elif big:

@@ -3,8 +3,12 @@
 The model's cost per call is mostly fixed (the pandas feature code costs about as much for
 one row as for a hundred), so rows from requests that arrive while a call runs are merged
 into the next call and the results split back. Nothing waits on a timer: an idle server calls
-the model at once, so a lone request pays no extra latency. The model runs in a worker
-thread, keeping the event loop free for new requests and /ping.
+the model at once, so a lone request pays no extra latency.
+
+A small merged call (up to `inline_rows` rows, a few milliseconds) runs on the event loop
+itself: handing it to a thread costs more than it saves, since the GIL lets only one of them
+compute anyway, and requests that arrive meanwhile queue up for the next call. Larger calls
+run in a worker thread, keeping the event loop free for new requests and /ping.
 """
 
 from __future__ import annotations
@@ -59,9 +63,10 @@ class _Pending:
 class MicroBatcher:
     """Per-variant queue: `await predict(batch)` from the event loop of one worker."""
 
-    def __init__(self, predictor: Predictor, max_rows: int = 256) -> None:
+    def __init__(self, predictor: Predictor, max_rows: int = 256, inline_rows: int = 64) -> None:
         self.predictor = predictor
         self.max_rows = max_rows
+        self.inline_rows = inline_rows
         self._pending: list[_Pending] = []
         self._task: asyncio.Task[None] | None = None
         self.calls = 0
@@ -88,7 +93,10 @@ class MicroBatcher:
             self.calls += 1
             try:
                 merged = merge([p.batch for p in group])
-                prediction = await run_in_threadpool(self.predictor.predict, merged)
+                if merged.n_rows <= self.inline_rows:
+                    prediction = self.predictor.predict(merged)
+                else:
+                    prediction = await run_in_threadpool(self.predictor.predict, merged)
                 parts = split(prediction, [p.batch.n_rows for p in group])
             except Exception as exc:
                 for p in group:

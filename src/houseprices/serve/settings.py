@@ -59,6 +59,12 @@ class ServeSettings(BaseSettings):
         ge=0,
         description="Merge concurrent requests into one model call up to this many rows (0: off).",
     )
+    inline_rows: int = Field(
+        default=64,
+        ge=0,
+        description="Model calls up to this many rows run on the event loop, larger ones in a "
+        "worker thread.",
+    )
     prediction_log: Path | None = Field(
         default=None,
         description="JSONL file for every prediction ({pid} = worker pid); off if unset.",

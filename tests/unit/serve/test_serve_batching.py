@@ -93,3 +93,37 @@ def test_lone_request_is_called_at_once(model: HousePriceModel) -> None:
     result = asyncio.run(batcher.predict(batch_of(1000)))
     assert result.price[0] == pytest.approx(100000, rel=1e-4)
     assert batcher.calls == 1
+
+
+class ThreadRecording(HousePriceModel):
+    """Records the thread each model call runs on."""
+
+    def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        self.threads = [*getattr(self, "threads", []), threading.get_ident()]
+        return super().predict_frame(X)
+
+
+def test_small_calls_run_on_the_event_loop_large_ones_in_a_thread(model: HousePriceModel) -> None:
+    recording = ThreadRecording(pipeline=model.pipeline, interval=model.interval)
+    batcher = MicroBatcher(Predictor("champion", recording), max_rows=256, inline_rows=2)
+
+    async def run() -> int:
+        await batcher.predict(batch_of(1000, 1100))  # 2 rows: inline
+        await batcher.predict(batch_of(1000, 1100, 1200))  # 3 rows: worker thread
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())
+    assert recording.threads[0] == loop_thread
+    assert recording.threads[1] != loop_thread
+
+
+def test_requests_arriving_together_are_merged_without_a_thread(model: HousePriceModel) -> None:
+    counting = ThreadRecording(pipeline=model.pipeline, interval=model.interval)
+    batcher = MicroBatcher(Predictor("champion", counting), max_rows=256)
+
+    async def run() -> list:
+        return await asyncio.gather(*(batcher.predict(batch_of(1000 + i)) for i in range(16)))
+
+    results = asyncio.run(run())
+    assert batcher.calls == 1 and len(counting.threads) == 1  # one call for 16 requests
+    assert [r.price.shape for r in results] == [(1,)] * 16

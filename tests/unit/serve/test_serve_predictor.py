@@ -42,20 +42,21 @@ def test_frame_path_matches_the_model(model: HousePriceModel) -> None:
 
 
 class FastModel(HousePriceModel):
-    """A model that offers the records fast path (and must not be asked for a DataFrame)."""
+    """A model that offers the fast path (and must not be asked for a DataFrame)."""
 
     accepts_records = True  # type: ignore[assignment]
 
-    def predict_records(self, records: list[dict[str, Any]]) -> np.ndarray:
+    def predict_records(self, columns: dict[str, np.ndarray]) -> np.ndarray:
         self.calls = getattr(self, "calls", 0) + 1
-        area = np.array([r["GrLivArea"] for r in records])
+        assert isinstance(columns, dict)  # the batch's columns, as they are
+        area = np.asarray(columns["GrLivArea"], dtype=float)
         return np.column_stack([area, area - 1, area + 1])
 
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         raise AssertionError("the fast path should have been used")
 
 
-def test_fast_path_gets_records_not_a_frame() -> None:
+def test_fast_path_gets_the_columns_not_a_frame() -> None:
     model = FastModel(pipeline=None, interval=ConformalInterval((0.1,)))
     predictor = Predictor("fast", model)
     result = predictor.predict(canned_batch())
