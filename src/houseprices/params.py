@@ -40,6 +40,7 @@ class TrainParams:
     # "threading" (default): folds in threads of one process, no worker start-up (the heavy
     # parts release the GIL); "loky": worker processes, for many cores and GIL-bound models
     backend: str = "threading"
+    backend_by_family: dict[str, str] = field(default_factory=dict)
     cv: CVParams = field(default_factory=CVParams)
     families: dict[str, Any] = field(default_factory=dict)
 

@@ -103,7 +103,8 @@ def family_oof(frame: pd.DataFrame, name: str, params: TrainParams) -> tuple[pd.
     X, y = split_xy(frame)
     estimator = make_model(name, family_params(params, name), params.seed)
     started = time.perf_counter()
-    oof = cross_validate(estimator, X, y, cv_splitter(params), params.n_jobs, params.backend)
+    backend = params.backend_by_family.get(name, params.backend)
+    oof = cross_validate(estimator, X, y, cv_splitter(params), params.n_jobs, backend)
     scores = fold_rmsle(oof)
     summary = {
         "family": name,
