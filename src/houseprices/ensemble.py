@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 
+from houseprices import inference
 from houseprices.config import Paths
 from houseprices.evaluate import fold_rmsle
 from houseprices.model import ConformalInterval
@@ -126,21 +127,22 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
         )
         return self
 
-    def predict_members(self, X: Any) -> pd.DataFrame:
-        features = {
-            key: (p.transform(X) if p is not None else X) for key, p in self.prefixes_.items()
+    def _member_predictions(self, X: Any) -> dict[str, np.ndarray]:
+        """Each member's prediction; past the first pipeline step no input is re-validated
+        (houseprices.inference: same arithmetic, same numbers)."""
+        features = {key: inference.transform(p, X) for key, p in self.prefixes_.items()}
+        return {
+            name: np.asarray(inference.predict_fn(est)(features[key]), dtype=float)
+            for name, key, est, _ in self.estimators_
         }
-        return pd.DataFrame(
-            {
-                name: np.asarray(est.predict(features[key]), dtype=float)
-                for name, key, est, _ in self.estimators_
-            }
-        )
+
+    def predict_members(self, X: Any) -> pd.DataFrame:
+        return pd.DataFrame(self._member_predictions(X))
 
     def predict(self, X: Any) -> np.ndarray:
-        members = self.predict_members(X)
+        members = self._member_predictions(X)
         weights = np.array([w for *_, w in self.estimators_])
-        return members.to_numpy() @ weights
+        return np.column_stack(list(members.values())) @ weights
 
     @property
     def weights_(self) -> dict[str, float]:

@@ -80,7 +80,15 @@ class FastRBFSVR(SVR):
     def predict(self, X: Any) -> np.ndarray:
         if getattr(self, "sv_sq_norms_", None) is None or issparse(X):
             return super().predict(X)
-        X = self._validate_for_predict(X)
+        return self._rbf(self._validate_for_predict(X))
+
+    def predict_array(self, X: np.ndarray) -> np.ndarray:
+        """`predict` of a float64 array of the fitted width, without validating it again."""
+        if getattr(self, "sv_sq_norms_", None) is None:
+            return super().predict(X)
+        return self._rbf(X)
+
+    def _rbf(self, X: np.ndarray) -> np.ndarray:
         gamma = self._gamma
         sv, coef = self.support_vectors_, self.dual_coef_[0]
         out = np.empty(X.shape[0])
@@ -127,6 +135,11 @@ class LassoResidualSVR(RegressorMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.lasso_.predict(X) + self.svr_.predict(X))
+
+    def predict_array(self, X: np.ndarray) -> np.ndarray:
+        """`predict` of a float64 array of the fitted width, without validating it again."""
+        linear = X @ self.lasso_.coef_ + self.lasso_.intercept_
+        return np.asarray(linear + self.svr_.predict_array(X))
 
 
 #: family -> (kind, estimator factory taking the seed and the model params)

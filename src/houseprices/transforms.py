@@ -8,17 +8,21 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
-def _yeojohnson(x, lmbda):
-    out = np.empty_like(x)
+def _yeojohnson_block(x, lmbdas):
+    """Yeo-Johnson of every column of `x` with its own lambda (`lmbdas`), all columns in a
+    few array operations: one row costs ~20 us instead of ~10 us per column."""
+    lm = np.broadcast_to(lmbdas, x.shape)
     pos = x >= 0
-    if abs(lmbda) < 1e-12:
-        out[pos] = np.log1p(x[pos])
-    else:
-        out[pos] = ((x[pos] + 1) ** lmbda - 1) / lmbda
-    if abs(lmbda - 2) < 1e-12:
-        out[~pos] = -np.log1p(-x[~pos])
-    else:
-        out[~pos] = -((-x[~pos] + 1) ** (2 - lmbda) - 1) / (2 - lmbda)
+    out = np.empty_like(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zero = np.abs(lm) < 1e-12
+        two = np.abs(lm - 2) < 1e-12
+        p_log, p_pow = pos & zero, pos & ~zero
+        n_log, n_pow = ~pos & two, ~pos & ~two
+        out[p_log] = np.log1p(x[p_log])
+        out[p_pow] = ((x[p_pow] + 1) ** lm[p_pow] - 1) / lm[p_pow]
+        out[n_log] = -np.log1p(-x[n_log])
+        out[n_pow] = -((-x[n_pow] + 1) ** (2 - lm[n_pow]) - 1) / (2 - lm[n_pow])
     return out
 
 
@@ -71,7 +75,15 @@ class SkewedPowerTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     def transform(self, X):
         check_is_fitted(self, "columns_")
         X = validate_data(self, X, dtype=np.float64, reset=False, copy=True)
-        for j, lm in zip(self.columns_, self.lambdas_):
+        return self._power(X)
+
+    def transform_array(self, X):
+        """`transform` of a float64 array of the fitted width, without validating it again
+        (the serving hot path; see houseprices.inference)."""
+        return self._power(np.array(X, dtype=np.float64))
+
+    def _power(self, X):
+        if len(self.columns_):
             # yeo-johnson with lambda == boxcox1p(lambda) on x >= 0; log1p is lambda 0
-            X[:, j] = _yeojohnson(X[:, j], lm)
+            X[:, self.columns_] = _yeojohnson_block(X[:, self.columns_], self.lambdas_)
         return X
