@@ -75,6 +75,24 @@ def blend_cv(wide: pd.DataFrame, families: list[str], n_splits: int, seed: int) 
     return pd.concat(parts, ignore_index=True)
 
 
+def prune(wide: pd.DataFrame, families: list[str], min_weight: float) -> list[str]:
+    """`families` without those whose NNLS weight is below `min_weight`: the lightest is
+    dropped and the weights refitted until every remaining member carries at least that much
+    (members with weight 0 are dropped too). `min_weight` 0 keeps every family."""
+    kept = list(families)
+    if min_weight <= 0:
+        return kept
+    y = wide["y_true"].to_numpy()
+    while len(kept) > 1:
+        weights = nnls_weights(wide[kept].to_numpy(), y)
+        lightest = int(np.argmin(weights))
+        if weights[lightest] >= min_weight and weights[lightest] > 0:
+            break
+        log.info("ensemble: dropping %s (weight %.4f)", kept[lightest], weights[lightest])
+        kept.pop(lightest)
+    return kept
+
+
 def _prefix_key(pipeline: Pipeline) -> str:
     return repr(
         [
@@ -189,10 +207,11 @@ def select(oofs: dict[str, pd.DataFrame], params: Params) -> Selection:
         raise ValueError(f"ensemble.method '{params.ensemble.method}' is not supported; use nnls.")
     scores = {name: _score(oof) for name, oof in oofs.items()}
     wide = oof_matrix({c: oofs[c] for c in candidates})
-    blend_oof = blend_cv(wide, candidates, params.train.cv.n_splits, params.train.seed)
+    members = prune(wide, candidates, params.ensemble.min_weight)
+    blend_oof = blend_cv(wide, members, params.train.cv.n_splits, params.train.seed)
     scores["ensemble"] = _score(blend_oof)
-    full = nnls_weights(wide[candidates].to_numpy(), wide["y_true"].to_numpy())
-    weights = {c: round(float(w), 6) for c, w in zip(candidates, full) if w > 1e-6}
+    full = nnls_weights(wide[members].to_numpy(), wide["y_true"].to_numpy())
+    weights = {c: round(float(w), 6) for c, w in zip(members, full) if w > 1e-6}
     best = min(candidates, key=lambda c: scores[c]["cv_rmsle"])
     gain = scores[best]["cv_rmsle"] - scores["ensemble"]["cv_rmsle"]
     rule = params.ensemble.champion
@@ -208,6 +227,12 @@ def select(oofs: dict[str, pd.DataFrame], params: Params) -> Selection:
         reason = (
             f"the ensemble gains only {gain:.5f} < ensemble.champion.min_gain "
             f"{rule.min_gain} over {best}, the best single family"
+        )
+    dropped = [c for c in candidates if c not in members]
+    if champion == "ensemble" and dropped:
+        reason += (
+            f"; members under ensemble.min_weight {params.ensemble.min_weight} dropped: "
+            + ", ".join(dropped)
         )
     interval = ConformalInterval.calibrate(
         champion_oof["y_true"].to_numpy(),

@@ -56,6 +56,9 @@ class ChampionRule:
 class EnsembleParams:
     method: str = "nnls"
     candidates: tuple[str, ...] = ()  # empty: every family
+    # members whose NNLS weight stays below this are dropped (the lightest first, weights
+    # refitted each time): each costs serving time for a negligible share of the blend
+    min_weight: float = 0.0
     champion: ChampionRule = field(default_factory=ChampionRule)
 
 

@@ -7,7 +7,14 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from houseprices.ensemble import BlendedEnsemble, blend_cv, nnls_weights, oof_matrix, select
+from houseprices.ensemble import (
+    BlendedEnsemble,
+    blend_cv,
+    nnls_weights,
+    oof_matrix,
+    prune,
+    select,
+)
 from houseprices.params import parse_params
 
 
@@ -63,6 +70,34 @@ def test_select_prefers_the_ensemble_only_with_enough_gain() -> None:
     assert strict.champion == "good" and strict.weights == {"good": 1.0}
     assert "min_gain" in strict.reason
     assert 0 < strict.interval["half_widths"][0] < 0.3
+
+
+def test_prune_drops_light_members_one_at_a_time() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.normal(12, 0.4, size=500)
+    wide = pd.DataFrame(
+        {
+            "y_true": y,
+            "main": y + rng.normal(0, 0.05, 500),
+            "second": y + rng.normal(0, 0.07, 500),
+            "noise": y + rng.normal(0, 0.5, 500),  # nearly useless: tiny weight
+        }
+    )
+    names = ["main", "second", "noise"]
+    assert prune(wide, names, 0.0) == names  # 0 keeps everything
+    kept = prune(wide, names, 0.05)
+    assert kept == ["main", "second"]
+    weights = nnls_weights(wide[kept].to_numpy(), y)
+    assert (weights >= 0.05).all()
+    assert prune(wide, names, 0.99) == ["main"]  # never prunes the last member
+
+
+def test_select_scores_the_pruned_blend_against_every_candidate() -> None:
+    oofs = _oofs()
+    chosen = select(oofs, parse_params({"ensemble": {"min_weight": 0.2}}))
+    assert "bad" not in chosen.weights
+    assert all(w >= 0.2 for w in chosen.weights.values())
+    assert set(chosen.scores) == {"good", "other", "bad", "ensemble"}
 
 
 def test_select_rejects_unknown_candidates() -> None:
