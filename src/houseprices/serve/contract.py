@@ -96,6 +96,8 @@ def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.nd
         return _check_range(name, values, fast, problems)
     out = np.empty(len(values), dtype=np.float64)
     bad = 0
+    lo, hi = schema.NUMERIC_RANGES[name]
+    in_range = True
     for i, v in enumerate(values):
         kind = type(v)
         if v is None or (kind is str and v in MISSING_TOKENS):
@@ -114,12 +116,14 @@ def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.nd
         if number is not None:
             if math.isfinite(number):
                 out[i] = number
+                if (lo is not None and number < lo) or (hi is not None and number > hi):
+                    in_range = False
                 continue
             problem = "not a finite number (NaN/inf are not allowed; leave it empty if unknown)"
         bad += 1
         if len(problems) < MAX_PROBLEMS:
             problems.append(Problem(name, problem, i, v))
-    if bad:
+    if bad or (in_range and name != "MSSubClass"):  # checked value by value above
         return out
     return _check_range(name, values, out, problems)
 
@@ -236,7 +240,7 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
             typed[name] = _text(name, values, problems)
     for name in REQUIRED:
         arr = typed[name]
-        empty = pd.isna(arr)
+        empty = np.isnan(arr) if arr.dtype.kind == "f" else pd.isna(arr)
         for i in np.flatnonzero(empty)[: max(0, MAX_PROBLEMS - len(problems))]:
             if not any(p.field == name and p.row == i for p in problems):
                 problems.append(Problem(name, "required value is empty", int(i)))
