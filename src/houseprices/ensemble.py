@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +95,20 @@ def prune(wide: pd.DataFrame, families: list[str], min_weight: float) -> list[st
     return kept
 
 
+_EXECUTOR: ThreadPoolExecutor | None = None
+
+
+def _member_executor() -> ThreadPoolExecutor | None:
+    """One small thread pool per process (made on first use, so never across a fork)."""
+    global _EXECUTOR
+    cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return None
+    if _EXECUTOR is None:
+        _EXECUTOR = ThreadPoolExecutor(max_workers=cpus, thread_name_prefix="ensemble")
+    return _EXECUTOR
+
+
 def _prefix_key(pipeline: Pipeline) -> str:
     return repr(
         [
@@ -112,6 +128,8 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
 
     #: the members' feature steps take raw rows as dicts too (see HouseFeaturizer)
     accepts_records = True
+    #: batches from this many rows on are predicted by the members in parallel threads
+    parallel_min_rows = 512
 
     def __init__(self, members: list[tuple[str, Pipeline]], weights: dict[str, float]) -> None:
         self.members = members
@@ -147,12 +165,22 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
 
     def _member_predictions(self, X: Any) -> dict[str, np.ndarray]:
         """Each member's prediction; past the first pipeline step no input is re-validated
-        (houseprices.inference: same arithmetic, same numbers)."""
+        (houseprices.inference: same arithmetic, same numbers). From `parallel_min_rows`
+        rows on, the members predict in threads (their libraries release the GIL): a
+        test-set-sized batch takes about the time of the slowest member, not of all."""
         features = {key: inference.transform(p, X) for key, p in self.prefixes_.items()}
-        return {
-            name: np.asarray(inference.predict_fn(est)(features[key]), dtype=float)
-            for name, key, est, _ in self.estimators_
+        n_rows = len(next(iter(features.values())))
+
+        def member(name: str, key: str, est: Any) -> np.ndarray:
+            return np.asarray(inference.predict_fn(est)(features[key]), dtype=float)
+
+        executor = _member_executor() if n_rows >= self.parallel_min_rows else None
+        if executor is None or len(self.estimators_) < 2:
+            return {name: member(name, key, est) for name, key, est, _ in self.estimators_}
+        futures = {
+            name: executor.submit(member, name, key, est) for name, key, est, _ in self.estimators_
         }
+        return {name: future.result() for name, future in futures.items()}
 
     def predict_members(self, X: Any) -> pd.DataFrame:
         return pd.DataFrame(self._member_predictions(X))

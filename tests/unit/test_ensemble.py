@@ -118,6 +118,34 @@ def test_blended_ensemble_equals_separately_fitted_members() -> None:
     assert list(ens.predict_members(X[:3]).columns) == ["a", "b"]
 
 
+def test_large_batches_predict_members_in_parallel_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(300, 4)), rng.normal(size=300)
+    threads: set[int] = set()
+
+    class Recording(Ridge):
+        def predict(self, X):  # type: ignore[override]
+            threads.add(threading.get_ident())
+            return super().predict(X)
+
+    members = [
+        (n, Pipeline([("s", StandardScaler()), ("m", Recording(alpha=a))]))
+        for n, a in (("a", 1.0), ("b", 10.0), ("c", 100.0))
+    ]
+    ens = BlendedEnsemble(members, {"a": 1.0, "b": 1.0, "c": 2.0}).fit(X, y)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    sequential = ens.predict(X)
+    assert threads == {threading.get_ident()}  # 300 rows < parallel_min_rows
+    ens.parallel_min_rows = 100
+    parallel = ens.predict(X)
+    assert len(threads) > 1  # the members ran in the pool's threads
+    np.testing.assert_array_equal(parallel, sequential)
+
+
 def test_zero_weights_are_dropped_and_all_zero_refused() -> None:
     X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
     pipe = Pipeline([("model", Ridge())])
