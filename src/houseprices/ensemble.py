@@ -129,7 +129,7 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
     #: the members' feature steps take raw rows as dicts too (see HouseFeaturizer)
     accepts_records = True
     #: batches from this many rows on are predicted by the members in parallel threads
-    parallel_min_rows = 512
+    parallel_min_rows = inference.PARALLEL_MIN_ROWS
 
     def __init__(self, members: list[tuple[str, Pipeline]], weights: dict[str, float]) -> None:
         self.members = members

