@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 from sklearn.pipeline import Pipeline
@@ -35,6 +36,9 @@ from sklearn.pipeline import Pipeline
 sys.path.insert(0, str(Path(__file__).parent))
 from stack import LocalStack
 
+from houseprices import schema
+from houseprices.ensemble import BlendedEnsemble
+from houseprices.features import HouseFeaturizer
 from houseprices.model import ConformalInterval, HousePriceModel
 from houseprices.serve import codecs
 from houseprices.serve.predictor import Predictor
@@ -199,13 +203,17 @@ def main() -> None:
         report["single_row"] = run_wrk(stack.url, single, args.connections, args.duration, 2)
         report["batch_1459"] = batch_latency(stack.url, test_csv, args.batches)
     if not args.no_ceiling:
-        # The same stack and request with a trivial model (a constant behind the same
-        # HousePriceModel/DataFrame path): what the serving layers cost without the model.
+        # The same stack and request with a trivial model (a constant behind one
+        # featurization, on the same fast path as the champion): what the serving layers cost.
         with tempfile.TemporaryDirectory() as tmp:
             trivial = Path(tmp) / "trivial.joblib"
-            frame = codecs.decode(single, codecs.CSV, 10).frame
-            dummy = DummyRegressor(constant=12.0, strategy="constant").fit(frame, [12.0])
-            HousePriceModel(pipeline=dummy, interval=ConformalInterval((0.1,))).save(trivial)
+            train = schema.read_csv(args.data / "train.csv")
+            X, y = train.drop(columns=[schema.TARGET]), np.log1p(train[schema.TARGET])
+            constant = Pipeline(
+                [("features", HouseFeaturizer(encoding="ordinal")), ("model", DummyRegressor())]
+            )
+            ensemble = BlendedEnsemble([("constant", constant)], {"constant": 1.0}).fit(X, y)
+            HousePriceModel(pipeline=ensemble, interval=ConformalInterval((0.1,))).save(trivial)
             with LocalStack(trivial, workers=args.workers, log=log) as stack:
                 stack.wait_ready()
                 report["single_row_trivial_model"] = run_wrk(

@@ -98,7 +98,7 @@ def _clean_list(values: list[Any], c: str) -> list[str | None]:
                 out[i] = missing
                 continue
             out[i] = level = _clean_level(v, c)
-            if (numbers_too or type(v) is str) and len(cache) < _LEVEL_CACHE_MAX:
+            if (numbers_too or v is None or type(v) is str) and len(cache) < _LEVEL_CACHE_MAX:
                 cache[v] = level
     return out
 

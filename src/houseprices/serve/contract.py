@@ -134,7 +134,9 @@ def _check_range(
     lo, hi = schema.NUMERIC_RANGES[name]
     with np.errstate(invalid="ignore"):
         if name == "MSSubClass":
-            wrong = ~np.isnan(out) & ~np.isin(out, list(_MSSUBCLASS))
+            wrong = np.fromiter(
+                (v == v and v not in _MSSUBCLASS for v in out.tolist()), dtype=bool, count=len(out)
+            )
             allowed = f"one of {list(schema.MSSUBCLASS_CODES)}"
         else:
             wrong = np.zeros(len(out), dtype=bool)
