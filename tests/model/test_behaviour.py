@@ -92,3 +92,26 @@ def test_interval_contains_prediction(model: HousePriceModel, houses: pd.DataFra
 def test_prices_have_the_right_scale(model: HousePriceModel, houses: pd.DataFrame) -> None:
     median = float(np.median(model.predict(houses)))
     assert 140_000 < median < 210_000
+
+
+def test_extreme_values_the_contract_allows_give_finite_prices(
+    model: HousePriceModel, houses: pd.DataFrame
+) -> None:
+    """Every numeric column at its schema bound at once: trees need float32-finite features."""
+    from houseprices import schema
+
+    extreme = houses.head(2).copy()
+    for name, (lo, hi) in schema.NUMERIC_RANGES.items():
+        if name != "MSSubClass":
+            extreme.loc[0, name], extreme.loc[1, name] = hi, lo
+    out = model.predict_frame(extreme)
+    assert np.isfinite(out.to_numpy()).all() and (out["SalePrice"] > 0).all()
+
+
+def test_large_batches_predicted_in_parallel_equal_small_ones(
+    model: HousePriceModel, test_raw: pd.DataFrame
+) -> None:
+    rows = test_raw.sample(700, replace=True, random_state=1).reset_index(drop=True)
+    whole = model.predict(rows)  # >= 512 rows: members in parallel, LightGBM on every core
+    parts = np.concatenate([model.predict(rows.iloc[i : i + 100]) for i in range(0, 700, 100)])
+    np.testing.assert_allclose(whole, parts, rtol=1e-12)

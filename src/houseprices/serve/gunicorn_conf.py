@@ -18,7 +18,7 @@ class Worker(UvicornWorker):
     has none either: nginx is the place for one); a log record per request costs ~10 % of a
     single-row request."""
 
-    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools", "access_log": False}
+    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools", "access_log": False}  # noqa: RUF012 (uvicorn-worker's extension point)
 
 
 _settings = ServeSettings()
