@@ -100,7 +100,7 @@ def _clean_list(values: list[Any], c: str) -> list[str | None]:
             out[i] = level = _clean_level(v, c)
             if (numbers_too or v is None or type(v) is str) and len(cache) < _LEVEL_CACHE_MAX:
                 cache[v] = level
-    return out
+    return out  # type: ignore[return-value]  # every _UNSET has been replaced
 
 
 def _clean_strings(col: np.ndarray, c: str) -> np.ndarray:

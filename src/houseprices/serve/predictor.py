@@ -91,7 +91,7 @@ class Predictor:
         return cls(name=name, model=model, source=str(path))
 
     @property
-    def fast_path(self) -> Callable[[list[dict[str, Any]]], Any] | None:
+    def fast_path(self) -> Callable[[Any], Any] | None:
         if not getattr(self.model, "accepts_records", True):
             return None
         fast = getattr(self.model, "predict_records", None)
