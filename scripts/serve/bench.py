@@ -145,6 +145,21 @@ def run_wrk(url: str, body: bytes, connections: int, duration: int, threads: int
     return result
 
 
+def rows_per_call(url: str) -> float | None:
+    """Rows predicted / model calls so far, from /metrics (how much micro-batching merged)."""
+    text = httpx.get(url + "/metrics", timeout=10).text
+
+    def total(metric: str) -> float:
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(metric + "{")
+        )
+
+    calls = total("houseprices_model_calls_total")
+    return round(total("houseprices_rows_predicted_total") / calls, 2) if calls else None
+
+
 def batch_latency(url: str, body: bytes, n: int) -> dict[str, Any]:
     client_ms, model_ms = [], []
     with httpx.Client(timeout=60) as client:
@@ -201,6 +216,7 @@ def main() -> None:
     with LocalStack(args.model, workers=args.workers, log=log) as stack:
         report["cold_start_s"] = round(stack.wait_ready(), 2)
         report["single_row"] = run_wrk(stack.url, single, args.connections, args.duration, 2)
+        report["single_row"]["rows_per_model_call"] = rows_per_call(stack.url)
         report["batch_1459"] = batch_latency(stack.url, test_csv, args.batches)
     if not args.no_ceiling:
         # The same stack and request with a trivial model (a constant behind one

@@ -112,7 +112,10 @@ def test_train_param_change_reruns_only_train_and_after(repo: Path) -> None:
         out = run(["dvc", "repro"], repo, HOUSEPRICES_TRACKING="off").stdout
         ran = {s for s in STAGES if f"Running stage '{s}'" in out}
         ran |= {line.split("'")[1] for line in out.splitlines() if "Running stage 'cv@" in line}
-        assert ran == {"cv@lasso", "ensemble", "fit", "evaluate", "submission"}
+        # evaluate/submission rerun only if the champion changed: a member that the ensemble
+        # drops (weight under ensemble.min_weight) leaves the model file identical
+        assert {"cv@lasso", "ensemble", "fit"} <= ran
+        assert ran <= {"cv@lasso", "ensemble", "fit", "evaluate", "submission"}
     finally:  # back to the committed version, outputs restored from the DVC cache
         run(["git", "checkout", "HEAD", "--", "."], repo)
         run(["dvc", "checkout", "--force"], repo)

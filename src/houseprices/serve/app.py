@@ -160,8 +160,10 @@ def create_app(
                     batchers[predictor.name] = batcher
                 prediction = await batcher.predict(batch)
             elif big:
+                metrics.MODEL_CALLS.labels(predictor.name).inc()
                 prediction = await run_in_threadpool(predictor.predict, batch)
             else:
+                metrics.MODEL_CALLS.labels(predictor.name).inc()
                 prediction = predictor.predict(batch)
         except Exception as exc:  # a model fault: the input was validated
             log.exception("variant %s failed on %d rows", predictor.name, batch.n_rows)

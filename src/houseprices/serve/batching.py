@@ -21,6 +21,7 @@ import numpy as np
 from starlette.concurrency import run_in_threadpool
 
 from houseprices import schema
+from houseprices.serve import metrics
 from houseprices.serve.codecs import Prediction
 from houseprices.serve.contract import Batch
 from houseprices.serve.predictor import Predictor
@@ -91,6 +92,7 @@ class MicroBatcher:
         while self._pending:
             group = self._take()
             self.calls += 1
+            metrics.MODEL_CALLS.labels(self.predictor.name).inc()
             try:
                 merged = merge([p.batch for p in group])
                 if merged.n_rows <= self.inline_rows:

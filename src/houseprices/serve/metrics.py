@@ -29,6 +29,11 @@ LATENCY = Histogram(
 )
 ERRORS = Counter("houseprices_errors_total", "Requests answered with an error", ["route", "kind"])
 ROWS = Counter("houseprices_rows_predicted_total", "Rows predicted", ["variant"])
+MODEL_CALLS = Counter(
+    "houseprices_model_calls_total",
+    "Model calls (micro-batching merges concurrent requests: rows / calls = rows per call)",
+    ["variant"],
+)
 PREDICT_SECONDS = Histogram(
     "houseprices_predict_seconds",
     "Model time per request (decode excluded)",

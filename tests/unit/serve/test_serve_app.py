@@ -122,6 +122,7 @@ def test_metrics(client: TestClient) -> None:
     text = client.get("/metrics").text
     assert 'houseprices_requests_total{method="POST",route="/invocations",status="200"}' in text
     assert 'houseprices_rows_predicted_total{variant="champion"}' in text
+    assert 'houseprices_model_calls_total{variant="champion"}' in text
     assert 'houseprices_errors_total{kind="malformed_body",route="/invocations"}' in text
     assert "houseprices_request_seconds_bucket" in text
 
