@@ -63,8 +63,8 @@ class FastRBFSVR(SVR):
 
     Fitting is SVR's own. Predicting computes exp(-gamma * |x - sv|^2) for all rows and
     support vectors at once with BLAS (rows in chunks to bound memory): the same function,
-    equal to libsvm up to floating-point rounding (~1e-13 relative), 20-50x faster on a
-    test-set-sized batch. Other kernels and sparse input use SVR.predict.
+    equal to libsvm up to floating-point rounding (~1e-13 relative), 6-7x faster on a
+    test-set-sized batch on one core. Other kernels and sparse input use SVR.predict.
     """
 
     #: rows per kernel block: chunk x support vectors x 8 bytes stays a few MB
