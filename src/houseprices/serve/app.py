@@ -155,7 +155,10 @@ def create_app(
                 batcher = batchers.get(predictor.name)
                 if batcher is None or batcher.predictor is not predictor:
                     batcher = MicroBatcher(
-                        predictor, settings.micro_batch_max_rows, settings.inline_rows
+                        predictor,
+                        settings.micro_batch_max_rows,
+                        settings.inline_rows,
+                        settings.micro_batch_wait_ms / 1000,
                     )
                     batchers[predictor.name] = batcher
                 prediction = await batcher.predict(batch)

@@ -64,10 +64,17 @@ class _Pending:
 class MicroBatcher:
     """Per-variant queue: `await predict(batch)` from the event loop of one worker."""
 
-    def __init__(self, predictor: Predictor, max_rows: int = 256, inline_rows: int = 64) -> None:
+    def __init__(
+        self,
+        predictor: Predictor,
+        max_rows: int = 256,
+        inline_rows: int = 64,
+        max_wait: float = 0.0,
+    ) -> None:
         self.predictor = predictor
         self.max_rows = max_rows
         self.inline_rows = inline_rows
+        self.max_wait = max_wait
         self._pending: list[_Pending] = []
         self._task: asyncio.Task[None] | None = None
         self.calls = 0
@@ -80,6 +87,13 @@ class MicroBatcher:
             self._task = loop.create_task(self._drain())
         return await item.future
 
+    def _worth_waiting(self) -> bool:
+        """`max_wait` > 0 trades latency for throughput: each call first waits that long
+        for more requests (the event loop reads the sockets meanwhile), unless it is full."""
+        if self.max_wait <= 0:
+            return False
+        return sum(p.batch.n_rows for p in self._pending) < self.max_rows
+
     def _take(self) -> list[_Pending]:
         group = [self._pending.pop(0)]
         rows = group[0].batch.n_rows
@@ -90,6 +104,8 @@ class MicroBatcher:
 
     async def _drain(self) -> None:
         while self._pending:
+            if self._worth_waiting():
+                await asyncio.sleep(self.max_wait)
             group = self._take()
             self.calls += 1
             metrics.MODEL_CALLS.labels(self.predictor.name).inc()

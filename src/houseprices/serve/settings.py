@@ -59,6 +59,13 @@ class ServeSettings(BaseSettings):
         ge=0,
         description="Merge concurrent requests into one model call up to this many rows (0: off).",
     )
+    micro_batch_wait_ms: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="Milliseconds each model call first waits for more requests to join it: "
+        "more throughput under load, that much more latency for every request (0: none).",
+    )
     inline_rows: int = Field(
         default=64,
         ge=0,

@@ -127,3 +127,31 @@ def test_requests_arriving_together_are_merged_without_a_thread(model: HousePric
     results = asyncio.run(run())
     assert batcher.calls == 1 and len(counting.threads) == 1  # one call for 16 requests
     assert [r.price.shape for r in results] == [(1,)] * 16
+
+
+def test_a_batch_window_lets_later_requests_join_the_call(model: HousePriceModel) -> None:
+    recording = ThreadRecording(pipeline=model.pipeline, interval=model.interval)
+    batcher = MicroBatcher(Predictor("champion", recording), max_rows=256, max_wait=0.05)
+
+    async def late(delay: float, area: float) -> object:
+        await asyncio.sleep(delay)
+        return await batcher.predict(batch_of(area))
+
+    async def run() -> list:
+        return await asyncio.gather(late(0, 1000), late(0.01, 1100), late(0.02, 1200))
+
+    results = asyncio.run(run())
+    assert batcher.calls == 1  # the two later requests arrived within the window
+    assert [r.price.shape for r in results] == [(1,)] * 3
+
+    no_window = MicroBatcher(Predictor("champion", recording), max_rows=256)
+
+    async def run_without() -> None:
+        await asyncio.gather(
+            no_window.predict(batch_of(1000)),
+            asyncio.sleep(0.01),
+        )
+        await no_window.predict(batch_of(1100))
+
+    asyncio.run(run_without())
+    assert no_window.calls == 2
