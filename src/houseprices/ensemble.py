@@ -168,7 +168,7 @@ class BlendedEnsemble(RegressorMixin, BaseEstimator):
         (houseprices.inference: same arithmetic, same numbers). From `parallel_min_rows`
         rows on, the members predict in threads (their libraries release the GIL): a
         test-set-sized batch takes about the time of the slowest member, not of all."""
-        features = {key: inference.transform(p, X) for key, p in self.prefixes_.items()}
+        features = inference.transform_all(self.prefixes_, X)
         n_rows = len(next(iter(features.values())))
 
         def member(name: str, key: str, est: Any) -> np.ndarray:

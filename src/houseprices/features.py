@@ -213,6 +213,7 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit / transform
     def fit(self, X, y=None):
+        self.__dict__.pop("_imputation_key", None)
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         cols = self._columns(X)
@@ -281,8 +282,35 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        return self.encode(self.clean(X))
+
+    def clean(self, X) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The first half of `transform`: raw input -> imputed numeric and level columns.
+        It depends only on the imputation learned in fit (`imputation_key`), so fitted
+        featurizers with the same key can share one result (see houseprices.inference)."""
         check_is_fitted(self, "levels_")
-        num, strs = self._clean(self._columns(X), fitted=True)
+        return self._clean(self._columns(X), fitted=True)
+
+    @property
+    def imputation_key(self) -> str:
+        """Identifies what `clean` does: equal keys, equal cleaned columns."""
+        key = self.__dict__.get("_imputation_key")
+        if key is None:
+            check_is_fitted(self, "levels_")
+            key = repr(
+                (
+                    self.lotfrontage_median_,
+                    sorted(self.lotfrontage_by_nbhd_.items()),
+                    sorted(self.numeric_medians_.items()),
+                    sorted(self.modes_.items()),
+                )
+            )
+            self.__dict__["_imputation_key"] = key
+        return key
+
+    def encode(self, cleaned: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]) -> np.ndarray:
+        """The second half of `transform`: cleaned columns -> the feature array (read only)."""
+        num, strs = cleaned
         n = len(num["LotArea"])
         blocks = [np.column_stack([num[c] for c in NUMERIC])]
         ordv = {}

@@ -82,10 +82,29 @@ def transform(prefix: Pipeline | None, X: Any) -> Any:
     """The features of raw input `X` through `prefix` (the steps before an estimator).
 
     The first step takes the raw input as it is; the others get its float64 array."""
-    if prefix is None:
-        return X
-    steps = [step for _, step in prefix.steps if step not in (None, "passthrough")]
-    out = steps[0].transform(X)
-    for step in steps[1:]:
-        out = transform_fn(step)(out)
+    return transform_all({"": prefix}, X)[""]
+
+
+def transform_all(prefixes: dict[str, Pipeline | None], X: Any) -> dict[str, Any]:
+    """`transform` for several prefixes of one input. First steps that can split their work
+    into `clean` + `encode` (HouseFeaturizer) and share an `imputation_key` clean the raw
+    input once between them."""
+    cleaned: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    for name, prefix in prefixes.items():
+        if prefix is None:
+            out[name] = X
+            continue
+        steps = [step for _, step in prefix.steps if step not in (None, "passthrough")]
+        first = steps[0]
+        key = getattr(first, "imputation_key", None) if hasattr(first, "encode") else None
+        if key is None:
+            features = first.transform(X)
+        else:
+            if key not in cleaned:
+                cleaned[key] = first.clean(X)
+            features = first.encode(cleaned[key])
+        for step in steps[1:]:
+            features = transform_fn(step)(features)
+        out[name] = features
     return out

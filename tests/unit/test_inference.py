@@ -50,3 +50,37 @@ def test_unknown_steps_use_their_own_methods() -> None:
     assert inference.transform_fn(step) == step.transform
     multi = Lasso(alpha=0.1).fit(np.eye(4), np.eye(4)[:, :2])  # 2 targets: coef_ is 2-D
     assert inference.predict_fn(multi) == multi.predict
+
+
+def test_featurizers_with_the_same_imputation_clean_once(
+    sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from houseprices.features import HouseFeaturizer
+
+    X, y, new = sample
+    linear = make_model("lasso", {}, seed=0).fit(X, y)[:-1]
+    trees = make_model("lightgbm", {"model": SMALL["lightgbm"]}, seed=0).fit(X, y)[:-1]
+    other = make_model("gbr", {"model": SMALL["gbr"]}, seed=0).fit(X.iloc[:150], y[:150])[:-1]
+    prefixes = {"linear": linear, "trees": trees, "other": other}
+    calls: list[str] = []
+    clean = HouseFeaturizer.clean
+
+    def counting(self: HouseFeaturizer, data: object) -> object:
+        calls.append(self.imputation_key)
+        return clean(self, data)
+
+    monkeypatch.setattr(HouseFeaturizer, "clean", counting)
+    out = inference.transform_all(prefixes, new)
+    assert len(calls) == 2  # linear and trees share one cleaning; `other` learned its own
+    for name, prefix in prefixes.items():
+        np.testing.assert_array_equal(out[name], prefix.transform(new))
+
+
+def test_imputation_key_follows_the_fit(sample) -> None:
+    from houseprices.features import HouseFeaturizer
+
+    X, y, _ = sample
+    step = HouseFeaturizer().fit(X, y)
+    first = step.imputation_key
+    assert HouseFeaturizer(encoding="ordinal").fit(X, y).imputation_key == first
+    assert step.fit(X.iloc[:100], y[:100]).imputation_key != first
