@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -137,6 +137,9 @@ def main() -> None:
     parser.add_argument(
         "--min-rejected", type=int, default=1000, help="Fail unless this many got a 4xx."
     )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="Another set of examples (default: the fixed one)."
+    )
     args = parser.parse_args()
 
     statuses: collections.Counter[int] = collections.Counter()
@@ -153,7 +156,7 @@ def main() -> None:
             max_examples=args.examples,
             deadline=None,
             database=None,
-            derandomize=True,
+            derandomize=args.seed is None,
             suppress_health_check=list(HealthCheck),
         )
         @given(requests())
@@ -172,6 +175,8 @@ def main() -> None:
                     }
                 )
 
+        if args.seed is not None:
+            probe = seed(args.seed)(probe)
         probe()
         ping = client.get("/ping").status_code
         pids_after = stack.worker_pids()
