@@ -5,7 +5,12 @@ Pure data and small value converters; nothing here learns from data.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
+
+from houseprices import schema
 
 _QUAL = {"Ex": 5, "Gd": 4, "TA": 3, "Fa": 2, "Po": 1, "None": 0}
 ORDINAL_MAPS: dict[str, dict[str, int]] = {
@@ -201,3 +206,86 @@ def to_float(col: np.ndarray) -> np.ndarray:
         except (TypeError, ValueError):
             out[i] = np.nan
     return out
+
+
+# --------------------------------------------------------------------------- raw values -> columns
+# Vectorised conversion of raw input values (used by HouseFeaturizer at fit and predict time).
+STRING_COLUMNS = tuple(dict.fromkeys((*NOMINAL, *ORDINAL_MAPS)))
+#: raw value -> cleaned level, per column (bounded: garbage input must not grow it forever)
+LEVEL_CACHE: dict[str, dict[Any, str | None]] = {c: {} for c in STRING_COLUMNS}
+LEVEL_CACHE_MAX = 4096
+_UNSET = object()
+#: columns at least this long are factorised instead of looked up value by value
+FACTORIZE_MIN_ROWS = 64
+
+
+def missing_column(n: int) -> np.ndarray:
+    return np.full(n, None, dtype=object)
+
+
+def as_column(values: Any) -> np.ndarray:
+    """A 1-D array of `values`; arrays keep their dtype, anything else is kept as objects."""
+    if isinstance(values, np.ndarray):
+        return np.atleast_1d(values)
+    return np.atleast_1d(np.asarray(values, dtype=object))
+
+
+def float_column(col: np.ndarray) -> np.ndarray:
+    """Floats with NaN for missing; non-numeric values become NaN (`to_float`)."""
+    if col.dtype.kind in "fiub":
+        return col.astype(float, copy=False)
+    try:
+        return np.asarray(col, dtype=float)  # None -> NaN; numbers and numeric strings
+    except (TypeError, ValueError):
+        return to_float(col)
+
+
+def clean_level(v: Any, c: str) -> str | None:
+    s = as_str(v, c in INT_CATEGORICAL)
+    if s is None:
+        return "None" if c in NONE_IF_MISSING else None
+    return schema.ALIASES.get(c, {}).get(s, s)
+
+
+def clean_list(values: list[Any], c: str) -> list[str | None]:
+    cache = LEVEL_CACHE[c]
+    try:
+        out = [cache.get(v, _UNSET) for v in values]
+    except TypeError:  # an unhashable value: clean every value on its own
+        out = [_UNSET] * len(values)
+    if _UNSET in out:
+        numbers_too = c in INT_CATEGORICAL
+        missing = clean_level(None, c)
+        for i, v in enumerate(values):
+            if out[i] is not _UNSET:
+                continue
+            if v != v:  # NaN
+                out[i] = missing
+                continue
+            out[i] = level = clean_level(v, c)
+            if (numbers_too or v is None or type(v) is str) and len(cache) < LEVEL_CACHE_MAX:
+                cache[v] = level
+    return out  # type: ignore[return-value]  # every _UNSET has been replaced
+
+
+def clean_strings(col: np.ndarray, c: str) -> np.ndarray:
+    """Column `c` as cleaned levels: str (aliases mapped, ints as labels) or None if missing.
+
+    Each distinct raw value is cleaned once: long columns are factorised (C speed), short
+    ones go through a bounded per-column cache (one dict lookup per value). Numbers are
+    cached only for integer-label columns, where equal numbers (60, 60.0) are one label.
+    """
+    if len(col) < FACTORIZE_MIN_ROWS:
+        return np.array(clean_list(col.tolist(), c), dtype=object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)  # None and NaN -> -1
+    levels = clean_list([*uniques, None], c)
+    return np.array(levels, dtype=object)[codes]
+
+
+def map_levels(levels: np.ndarray, table: dict[Any, Any], default: Any, dtype: Any) -> np.ndarray:
+    """`table.get(level, default)` for every level (per distinct level for long columns)."""
+    if len(levels) < FACTORIZE_MIN_ROWS:
+        return np.array([table.get(v, default) for v in levels.tolist()], dtype=dtype)
+    codes, uniques = pd.factorize(levels, use_na_sentinel=True)
+    mapped = [table.get(v, default) for v in [*uniques, None]]
+    return np.array(mapped, dtype=dtype)[codes]

@@ -31,99 +31,20 @@ from houseprices import schema
 from houseprices.config import Paths
 from houseprices.domain import (
     ENGINEERED,
-    INT_CATEGORICAL,
     LINEAR_SQUARES,
     NOMINAL,
-    NONE_IF_MISSING,
     NUMERIC,
     ORDINAL_MAPS,
     RAW_COLUMNS,
+    STRING_COLUMNS,
     ZERO_IF_MISSING,
-    as_str,
-    to_float,
+    as_column,
+    clean_strings,
+    float_column,
+    map_levels,
+    missing_column,
 )
 from houseprices.params import FeatureParams, load_params
-
-# --------------------------------------------------------------------------- helpers
-_STRING_COLUMNS = tuple(dict.fromkeys((*NOMINAL, *ORDINAL_MAPS)))
-#: raw value -> cleaned level, per column (bounded: garbage input must not grow it forever)
-_LEVEL_CACHE: dict[str, dict[Any, str | None]] = {c: {} for c in _STRING_COLUMNS}
-_LEVEL_CACHE_MAX = 4096
-_UNSET = object()
-#: columns at least this long are factorised instead of looked up value by value
-_FACTORIZE_MIN_ROWS = 64
-
-
-def _missing(n: int) -> np.ndarray:
-    return np.full(n, None, dtype=object)
-
-
-def _as_column(values: Any) -> np.ndarray:
-    """A 1-D array of `values`; arrays keep their dtype, anything else is kept as objects."""
-    if isinstance(values, np.ndarray):
-        return np.atleast_1d(values)
-    return np.atleast_1d(np.asarray(values, dtype=object))
-
-
-def _float_column(col: np.ndarray) -> np.ndarray:
-    """Floats with NaN for missing; non-numeric values become NaN (`to_float`)."""
-    if col.dtype.kind in "fiub":
-        return col.astype(float, copy=False)
-    try:
-        return np.asarray(col, dtype=float)  # None -> NaN; numbers and numeric strings
-    except (TypeError, ValueError):
-        return to_float(col)
-
-
-def _clean_level(v: Any, c: str) -> str | None:
-    s = as_str(v, c in INT_CATEGORICAL)
-    if s is None:
-        return "None" if c in NONE_IF_MISSING else None
-    return schema.ALIASES.get(c, {}).get(s, s)
-
-
-def _clean_list(values: list[Any], c: str) -> list[str | None]:
-    cache = _LEVEL_CACHE[c]
-    try:
-        out = [cache.get(v, _UNSET) for v in values]
-    except TypeError:  # an unhashable value: clean every value on its own
-        out = [_UNSET] * len(values)
-    if _UNSET in out:
-        numbers_too = c in INT_CATEGORICAL
-        missing = _clean_level(None, c)
-        for i, v in enumerate(values):
-            if out[i] is not _UNSET:
-                continue
-            if v != v:  # NaN
-                out[i] = missing
-                continue
-            out[i] = level = _clean_level(v, c)
-            if (numbers_too or v is None or type(v) is str) and len(cache) < _LEVEL_CACHE_MAX:
-                cache[v] = level
-    return out  # type: ignore[return-value]  # every _UNSET has been replaced
-
-
-def _clean_strings(col: np.ndarray, c: str) -> np.ndarray:
-    """Column `c` as cleaned levels: str (aliases mapped, ints as labels) or None if missing.
-
-    Each distinct raw value is cleaned once: long columns are factorised (C speed), short
-    ones go through a bounded per-column cache (one dict lookup per value). Numbers are
-    cached only for integer-label columns, where equal numbers (60, 60.0) are one label.
-    """
-    if len(col) < _FACTORIZE_MIN_ROWS:
-        return np.array(_clean_list(col.tolist(), c), dtype=object)
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)  # None and NaN -> -1
-    levels = _clean_list([*uniques, None], c)
-    return np.array(levels, dtype=object)[codes]
-
-
-def _map_levels(levels: np.ndarray, table: dict[Any, Any], default: Any, dtype: Any) -> np.ndarray:
-    """`table.get(level, default)` for every level (per distinct level for long columns)."""
-    if len(levels) < _FACTORIZE_MIN_ROWS:
-        return np.array([table.get(v, default) for v in levels.tolist()], dtype=dtype)
-    codes, uniques = pd.factorize(levels, use_na_sentinel=True)
-    mapped = [table.get(v, default) for v in [*uniques, None]]
-    return np.array(mapped, dtype=dtype)[codes]
 
 
 class HouseFeaturizer(TransformerMixin, BaseEstimator):
@@ -163,11 +84,11 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         if hasattr(X, "columns"):  # pandas DataFrame
             present = set(X.columns)
             n = len(X)
-            return {c: X[c].to_numpy() if c in present else _missing(n) for c in RAW_COLUMNS}
+            return {c: X[c].to_numpy() if c in present else missing_column(n) for c in RAW_COLUMNS}
         if isinstance(X, dict):
-            given = {c: _as_column(X[c]) for c in RAW_COLUMNS if c in X}
+            given = {c: as_column(X[c]) for c in RAW_COLUMNS if c in X}
             n = max((len(v) for v in given.values()), default=1)
-            return {c: given[c] if c in given else _missing(n) for c in RAW_COLUMNS}
+            return {c: given[c] if c in given else missing_column(n) for c in RAW_COLUMNS}
         if isinstance(X, (list, tuple)) and X and isinstance(X[0], dict):
             return {c: np.array([r.get(c) for r in X], dtype=object) for c in RAW_COLUMNS}
         arr = np.asarray(X, dtype=object)
@@ -175,14 +96,14 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
             arr = arr[None, :]
         names = getattr(self, "feature_names_in_", RAW_COLUMNS)
         idx = {c: i for i, c in enumerate(names)}
-        return {c: arr[:, idx[c]] if c in idx else _missing(len(arr)) for c in RAW_COLUMNS}
+        return {c: arr[:, idx[c]] if c in idx else missing_column(len(arr)) for c in RAW_COLUMNS}
 
     def _clean(self, cols, fitted: bool):
         """Domain imputation. Returns (numeric dict of float arrays, string dict)."""
-        num = {c: _float_column(cols[c]) for c in NUMERIC}
+        num = {c: float_column(cols[c]) for c in NUMERIC}
         for c in ZERO_IF_MISSING:
             num[c] = np.where(np.isnan(num[c]), 0.0, num[c])
-        strs = {c: _clean_strings(cols[c], c) for c in _STRING_COLUMNS}
+        strs = {c: clean_strings(cols[c], c) for c in STRING_COLUMNS}
         num["LotFrontageMissing"] = np.isnan(num["LotFrontage"]).astype(float)
         # GarageYrBlt: no garage -> YearBuilt; obvious typos (> YrSold + 1) -> YearRemodAdd
         gy = num["GarageYrBlt"]
@@ -316,7 +237,7 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         ordv = {}
         for c, m in ORDINAL_MAPS.items():
             d = self.ordinal_default_[c]
-            ordv[c] = _map_levels(strs[c], m, d, float)
+            ordv[c] = map_levels(strs[c], m, d, float)
         blocks.append(np.column_stack([ordv[c] for c in ORDINAL_MAPS]))
         if self.extra_features:
             blocks.append(self._engineered(num, ordv))
@@ -329,7 +250,7 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
             for j, c in enumerate(NOMINAL):
                 m = self.levels_[c]
                 rare = m["__rare__"]
-                codes[:, j] = _map_levels(strs[c], m, rare, float)
+                codes[:, j] = map_levels(strs[c], m, rare, float)
             blocks.append(codes)
         else:
             rows = np.arange(n)
@@ -340,7 +261,7 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
                 # unseen/rare levels go to the last column when there is a rare bucket, else
                 # to no column at all (an all-zero block)
                 other = k - 1 if lv["rare"] else -1
-                col = _map_levels(strs[c], pos, other, np.intp)
+                col = map_levels(strs[c], pos, other, np.intp)
                 oh = np.zeros((n, k))
                 hit = col >= 0
                 oh[rows[hit], col[hit]] = 1.0

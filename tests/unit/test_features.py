@@ -166,15 +166,15 @@ def test_long_and_short_inputs_take_different_paths_to_the_same_features(
 
 
 def test_level_cache_stays_bounded_under_garbage(xy) -> None:
-    from houseprices import features
+    from houseprices import domain
 
     X, y = xy
     step = HouseFeaturizer(encoding="onehot").fit(X, y)
     garbage = X.head(1).astype(object)
-    for i in range(features._LEVEL_CACHE_MAX + 50):
+    for i in range(domain.LEVEL_CACHE_MAX + 50):
         garbage["Street"] = f"junk-{i}"
         step.transform(garbage)
-    assert len(features._LEVEL_CACHE["Street"]) <= features._LEVEL_CACHE_MAX
+    assert len(domain.LEVEL_CACHE["Street"]) <= domain.LEVEL_CACHE_MAX
     # an unseen level still lands in the rare bucket once the cache is full
     out = step.transform(garbage.assign(Street="still-new"))
     assert np.isfinite(out).all()
