@@ -5,6 +5,7 @@ Pure data and small value converters; nothing here learns from data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -268,6 +269,17 @@ def clean_list(values: list[Any], c: str) -> list[str | None]:
     return out  # type: ignore[return-value]  # every _UNSET has been replaced
 
 
+def _by_distinct(
+    col: np.ndarray, apply: Callable[[list[Any]], list[Any]], dtype: Any
+) -> np.ndarray:
+    """`apply` (a list of values -> a list of results) on every value of `col`: directly for
+    short columns, once per distinct value for long ones (factorised, None/NaN as None)."""
+    if len(col) < FACTORIZE_MIN_ROWS:
+        return np.array(apply(col.tolist()), dtype=dtype)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)  # None and NaN -> -1
+    return np.array(apply([*uniques, None]), dtype=dtype)[codes]
+
+
 def clean_strings(col: np.ndarray, c: str) -> np.ndarray:
     """Column `c` as cleaned levels: str (aliases mapped, ints as labels) or None if missing.
 
@@ -275,17 +287,9 @@ def clean_strings(col: np.ndarray, c: str) -> np.ndarray:
     ones go through a bounded per-column cache (one dict lookup per value). Numbers are
     cached only for integer-label columns, where equal numbers (60, 60.0) are one label.
     """
-    if len(col) < FACTORIZE_MIN_ROWS:
-        return np.array(clean_list(col.tolist(), c), dtype=object)
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)  # None and NaN -> -1
-    levels = clean_list([*uniques, None], c)
-    return np.array(levels, dtype=object)[codes]
+    return _by_distinct(col, lambda values: clean_list(values, c), object)
 
 
 def map_levels(levels: np.ndarray, table: dict[Any, Any], default: Any, dtype: Any) -> np.ndarray:
     """`table.get(level, default)` for every level (per distinct level for long columns)."""
-    if len(levels) < FACTORIZE_MIN_ROWS:
-        return np.array([table.get(v, default) for v in levels.tolist()], dtype=dtype)
-    codes, uniques = pd.factorize(levels, use_na_sentinel=True)
-    mapped = [table.get(v, default) for v in [*uniques, None]]
-    return np.array(mapped, dtype=dtype)[codes]
+    return _by_distinct(levels, lambda values: [table.get(v, default) for v in values], dtype)

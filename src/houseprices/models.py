@@ -26,6 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import RobustScaler
 from sklearn.svm import SVR
 
+from houseprices import inference
 from houseprices.features import LINEAR_SQUARES, HouseFeaturizer
 from houseprices.transforms import SkewedPowerTransformer
 
@@ -138,8 +139,7 @@ class LassoResidualSVR(RegressorMixin, BaseEstimator):
 
     def predict_array(self, X: np.ndarray) -> np.ndarray:
         """`predict` of a float64 array of the fitted width, without validating it again."""
-        linear = X @ self.lasso_.coef_ + self.lasso_.intercept_
-        return np.asarray(linear + self.svr_.predict_array(X))
+        return np.asarray(inference.predict_fn(self.lasso_)(X) + self.svr_.predict_array(X))
 
 
 #: family -> (kind, estimator factory taking the seed and the model params)
