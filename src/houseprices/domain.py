@@ -227,7 +227,7 @@ def missing_column(n: int) -> np.ndarray:
 def as_column(values: Any) -> np.ndarray:
     """A 1-D array of `values`; arrays keep their dtype, anything else is kept as objects."""
     if isinstance(values, np.ndarray):
-        return np.atleast_1d(values)
+        return values if values.ndim == 1 else np.atleast_1d(values)
     return np.atleast_1d(np.asarray(values, dtype=object))
 
 

@@ -27,7 +27,7 @@ import typer
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from houseprices import schema
+from houseprices import schema, smallbatch
 from houseprices.config import Paths
 from houseprices.domain import (
     ENGINEERED,
@@ -134,7 +134,8 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit / transform
     def fit(self, X, y=None):
-        self.__dict__.pop("_imputation_key", None)
+        for derived in ("_imputation_key", *smallbatch.DERIVED):
+            self.__dict__.pop(derived, None)
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         cols = self._columns(X)
@@ -210,7 +211,10 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         It depends only on the imputation learned in fit (`imputation_key`), so fitted
         featurizers with the same key can share one result (see houseprices.inference)."""
         check_is_fitted(self, "levels_")
-        return self._clean(self._columns(X), fitted=True)
+        cols = self._columns(X)
+        if len(cols["LotArea"]) < smallbatch.SMALL_ROWS:
+            return smallbatch.clean(self, cols)
+        return self._clean(cols, fitted=True)
 
     @property
     def imputation_key(self) -> str:
@@ -233,6 +237,8 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         """The second half of `transform`: cleaned columns -> the feature array (read only)."""
         num, strs = cleaned
         n = len(num["LotArea"])
+        if n < smallbatch.SMALL_ROWS:
+            return smallbatch.encode(self, cleaned)
         blocks = [np.column_stack([num[c] for c in NUMERIC])]
         ordv = {}
         for c, m in ORDINAL_MAPS.items():

@@ -12,14 +12,20 @@ numbers) and the step's own method for anything else.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from sklearn._loss.link import IdentityLink
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.ensemble._gradient_boosting import predict_stages
 from sklearn.linear_model import ElasticNet, Lasso, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import RobustScaler
+
+from houseprices import forest
 
 ArrayFn = Callable[[np.ndarray], np.ndarray]
 
@@ -59,12 +65,66 @@ def predict_fn(estimator: Any) -> ArrayFn:
         coef, intercept = estimator.coef_, estimator.intercept_
         return lambda X: X @ coef + intercept
     if type(estimator) is GradientBoostingRegressor:
-        # what GradientBoostingRegressor.predict does after validating its input
-        return lambda X: estimator._raw_predict(np.asarray(X, np.float32, order="C")).ravel()
-    if type(estimator).__name__ == "LGBMRegressor":  # the wrapper's defaults, without its checks
-        booster = estimator.booster_
-        return lambda X: booster.predict(X, num_threads=threads_for(len(X)))
+        return _compiled(estimator, estimator.estimators_, _gradient_boosting)
+    if type(estimator).__name__ == "LGBMRegressor":
+        return _compiled(estimator, estimator.booster_, _lightgbm)
     return estimator.predict
+
+
+#: estimator -> (its fitted trees, their compiled predict): built once per fitted model
+_COMPILED: weakref.WeakKeyDictionary[Any, tuple[Any, ArrayFn]] = weakref.WeakKeyDictionary()
+
+
+def _compiled(estimator: Any, fitted: Any, build: Callable[[Any], ArrayFn]) -> ArrayFn:
+    """`build(estimator)`, cached while `fitted` (what fit produced) is the same object."""
+    cached = _COMPILED.get(estimator)
+    if cached is not None and cached[0] is fitted:
+        return cached[1]
+    fn = build(estimator)
+    _COMPILED[estimator] = (fitted, fn)
+    return fn
+
+
+def _gradient_boosting(estimator: GradientBoostingRegressor) -> ArrayFn:
+    """What GradientBoostingRegressor.predict does after validating its input: the init
+    estimator's raw prediction plus the learning-rate-scaled trees (scikit-learn's own
+    `predict_stages`). A constant init (DummyRegressor, identity link: every regression loss)
+    is filled in directly; predicting it would validate the input once more."""
+    init = estimator.init_
+    if type(init) is not DummyRegressor or type(estimator._loss.link) is not IdentityLink:
+        return lambda X: estimator._raw_predict(np.asarray(X, np.float32, order="C")).ravel()
+    constant = float(np.ravel(init.constant_)[0])
+    stages, rate = estimator.estimators_, estimator.learning_rate
+
+    def predict(X: np.ndarray) -> np.ndarray:
+        raw = np.full((len(X), 1), constant)
+        predict_stages(stages, np.asarray(X, np.float32, order="C"), rate, raw)
+        return raw.ravel()
+
+    return _small_batches(forest.from_gradient_boosting(estimator, constant), predict)
+
+
+def _lightgbm(estimator: Any) -> ArrayFn:
+    """The LGBMRegressor wrapper's defaults, without its checks (threads by batch size)."""
+    booster = estimator.booster_
+
+    def predict(X: np.ndarray) -> np.ndarray:
+        return booster.predict(X, num_threads=threads_for(len(X)))
+
+    return _small_batches(forest.from_lightgbm(booster), predict)
+
+
+def _small_batches(flat: forest.FlatForest | None, library: ArrayFn) -> ArrayFn:
+    """`flat` for a few rows without NaN (identical results), `library` for the rest."""
+    if flat is None:
+        return library
+
+    def predict(X: np.ndarray) -> np.ndarray:
+        if len(X) < forest.MAX_ROWS and not np.isnan(X).any():
+            return flat.predict(X)
+        return library(X)
+
+    return predict
 
 
 #: batches from this many rows on may use every core inside one model call

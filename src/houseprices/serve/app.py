@@ -8,54 +8,51 @@ request can cause is a `ServeError` answered as JSON with its 4xx status; only a
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from threadpoolctl import threadpool_limits
 
-from houseprices.serve import codecs, metrics, openapi
-from houseprices.serve.batching import MicroBatcher
-from houseprices.serve.errors import ModelUnavailable, PayloadTooLarge, Problem, ServeError
-from houseprices.serve.predictor import ModelRegistry, PredictionEvent, PredictionLog
+from houseprices.serve import metrics, openapi
+from houseprices.serve.errors import ModelUnavailable, ServeError
+from houseprices.serve.invocations import (
+    PATH,
+    FastPath,
+    Invocations,
+    body_over_limit,
+    error_reply,
+    too_large,
+)
+from houseprices.serve.predictor import ModelRegistry, PredictionLog
 from houseprices.serve.settings import ServeSettings
 from houseprices.serve.sinks import JsonlSink
 
 log = logging.getLogger(__name__)
 
-#: Bodies larger than this are decoded and predicted in a worker thread, not on the event loop.
-INLINE_BODY_BYTES = 32 * 1024
-VARIANT_HEADER = "X-Model-Variant"
-
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) anything over `limit` bytes before reading it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"The body has {declared} bytes; the limit is {limit}: split the request.",
-            [Problem("Content-Length", "too large", value=declared)],
-        )
+    refused = too_large(request.headers.get("content-length"), limit)
+    if refused is not None:
+        raise refused
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(
-                f"The body exceeds the limit of {limit} bytes: split the request."
-            )
+            raise body_over_limit(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _error_response(exc: ServeError, route: str) -> JSONResponse:
-    metrics.ERRORS.labels(route, exc.kind).inc()
-    return JSONResponse(exc.body(), status_code=exc.status)
+def _error_response(exc: ServeError, route: str) -> Response:
+    reply = error_reply(exc, route)
+    return Response(reply.body, reply.status, media_type=reply.media_type)
 
 
 def build_prediction_log(settings: ServeSettings) -> PredictionLog:
@@ -76,6 +73,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threadpool_limits(settings.blas_threads, user_api="blas")  # this worker, from now on
         if app.state.registry is None:
             app.state.registry = ModelRegistry.from_paths(
                 settings.variant_paths(), settings.default_variant
@@ -102,11 +100,14 @@ def create_app(
     app.state.registry = registry
     app.state.prediction_log = prediction_log or build_prediction_log(settings)
     app.state.settings = settings
-    app.state.batchers = {}
+    endpoint = Invocations(settings, app.state)
+    app.state.invocations = endpoint
+    # Middleware added last runs first: metrics around everything, then the fast path.
+    app.add_middleware(FastPath, endpoint=endpoint)
     app.add_middleware(metrics.MetricsMiddleware)
 
     @app.exception_handler(ServeError)
-    async def serve_error(request: Request, exc: ServeError) -> JSONResponse:
+    async def serve_error(request: Request, exc: ServeError) -> Response:
         return _error_response(exc, request.url.path)
 
     @app.get("/ping", summary="200 when the model is loaded and a canned prediction succeeds")
@@ -129,75 +130,17 @@ def create_app(
         return registry.info()
 
     @app.post(
-        "/invocations",
+        PATH,
         summary="Predict sale prices with their 90 % interval",
         openapi_extra=openapi.invocations_openapi(),
     )
     async def invocations(request: Request) -> Response:
-        started = time.perf_counter()
-        headers = request.headers
-        content_type = codecs.media_type(headers.get("content-type"))
-        accept = codecs.negotiate(headers.get("accept"), content_type)
-        registry: ModelRegistry | None = app.state.registry
-        if registry is None:
-            raise ModelUnavailable("The model is not loaded yet.")
-        predictor = registry.get(headers.get(VARIANT_HEADER))
+        # Served by the FastPath middleware; this route documents it and serves an app
+        # mounted without the middleware.
         body = await read_body(request, settings.max_body_bytes)
-        big = len(body) > INLINE_BODY_BYTES
-        if big:
-            batch = await run_in_threadpool(codecs.decode, body, content_type, settings.max_rows)
-        else:
-            batch = codecs.decode(body, content_type, settings.max_rows)
-        predict_started = time.perf_counter()
-        try:
-            if settings.micro_batch_max_rows > 0:
-                batchers: dict[str, MicroBatcher] = app.state.batchers
-                batcher = batchers.get(predictor.name)
-                if batcher is None or batcher.predictor is not predictor:
-                    batcher = MicroBatcher(
-                        predictor,
-                        settings.micro_batch_max_rows,
-                        settings.inline_rows,
-                        settings.micro_batch_wait_ms / 1000,
-                    )
-                    batchers[predictor.name] = batcher
-                prediction = await batcher.predict(batch)
-            elif big:
-                metrics.MODEL_CALLS.labels(predictor.name).inc()
-                prediction = await run_in_threadpool(predictor.predict, batch)
-            else:
-                metrics.MODEL_CALLS.labels(predictor.name).inc()
-                prediction = predictor.predict(batch)
-        except Exception as exc:  # a model fault: the input was validated
-            log.exception("variant %s failed on %d rows", predictor.name, batch.n_rows)
-            raise ModelUnavailable(
-                f"The model failed on a valid request ({type(exc).__name__}); see the logs."
-            ) from exc
-        model_s = time.perf_counter() - predict_started
-        payload = codecs.encode(prediction, batch.ids, accept)
-        metrics.ROWS.labels(predictor.name).inc(batch.n_rows)
-        metrics.PREDICT_SECONDS.labels(predictor.name).observe(model_s)
-        request_id = headers.get("x-request-id") or uuid.uuid4().hex
-        plog: PredictionLog = app.state.prediction_log
-        if plog.enabled:
-            plog.submit(
-                PredictionEvent(
-                    request_id=request_id,
-                    timestamp=time.time(),
-                    variant=predictor.name,
-                    batch=batch,
-                    prediction=prediction,
-                    latency_s=time.perf_counter() - started,
-                )
-            )
+        reply = await endpoint.handle(request.headers, body)
         return Response(
-            payload,
-            media_type=accept,
-            headers={
-                VARIANT_HEADER: predictor.name,
-                "X-Request-Id": request_id,
-                "X-Model-Seconds": f"{model_s:.6f}",
-            },
+            reply.body, reply.status, headers=dict(reply.headers), media_type=reply.media_type
         )
 
     @app.get("/metrics", summary="Prometheus metrics")

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from houseprices import schema
 from houseprices.serve import metrics
 from houseprices.serve.codecs import Prediction
-from houseprices.serve.contract import Batch
+from houseprices.serve.contract import Batch, columns_of
 from houseprices.serve.predictor import Predictor
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,16 @@ def merge(batches: list[Batch]) -> Batch:
     """One Batch holding the rows of `batches` in order (ids are kept by the callers)."""
     if len(batches) == 1:
         return batches[0]
-    columns = {n: np.concatenate([b.columns[n] for b in batches]) for n in schema.FEATURES}
     given = tuple(dict.fromkeys(c for b in batches for c in b.given))
-    return Batch(columns=columns, n_rows=sum(b.n_rows for b in batches), given=given)
+    n_rows = sum(b.n_rows for b in batches)
+    if all(b.blocks is not None for b in batches):
+        blocks = (
+            np.concatenate([b.blocks[0] for b in batches], axis=1),  # type: ignore[index]
+            np.concatenate([b.blocks[1] for b in batches], axis=1),  # type: ignore[index]
+        )
+        return Batch(columns=columns_of(blocks), n_rows=n_rows, given=given, blocks=blocks)
+    columns = {n: np.concatenate([b.columns[n] for b in batches]) for n in schema.FEATURES}
+    return Batch(columns=columns, n_rows=n_rows, given=given)
 
 
 def split(prediction: Prediction, sizes: list[int]) -> list[Prediction]:

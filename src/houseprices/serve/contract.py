@@ -47,6 +47,9 @@ class Batch:
     n_rows: int
     ids: np.ndarray | None = None
     given: tuple[str, ...] = field(default_factory=tuple)
+    #: small batches: the numeric and the text columns as rows of two 2-D arrays (`columns`
+    #: holds views of them), so that merging requests joins two arrays instead of 79
+    blocks: tuple[np.ndarray, np.ndarray] | None = None
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -59,6 +62,18 @@ class Batch:
         names = schema.FEATURES
         cols = [self.columns[n].tolist() for n in names]
         return [dict(zip(names, values, strict=True)) for values in zip(*cols, strict=True)]
+
+
+NUMERIC_FEATURES = tuple(f for f in schema.FEATURES if f in _NUMERIC)
+TEXT_FEATURES = tuple(f for f in schema.FEATURES if f not in _NUMERIC)
+
+
+def columns_of(blocks: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """Feature name -> column view of the (numeric, text) blocks, in the Kaggle order."""
+    numeric, text = blocks
+    found = dict(zip(NUMERIC_FEATURES, numeric, strict=True))
+    found.update(zip(TEXT_FEATURES, text, strict=True))
+    return {name: found[name] for name in schema.FEATURES}
 
 
 _NUMBER_TYPES = frozenset({str, int, float})
@@ -90,18 +105,22 @@ def _numeric_fast(name: str, values: Sequence[Any]) -> np.ndarray | None:
     return out
 
 
-def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
-    fast = _numeric_fast(name, values) if len(values) >= VECTOR_MIN_ROWS else None
-    if fast is not None:
-        return _check_range(name, values, fast, problems)
-    out = np.empty(len(values), dtype=np.float64)
-    bad = 0
+def _allowed(name: str) -> str:
+    if name == "MSSubClass":
+        return f"one of {list(schema.MSSUBCLASS_CODES)}"
     lo, hi = schema.NUMERIC_RANGES[name]
-    in_range = True
+    return f"between {lo} and {hi if hi is not None else 'any'}"
+
+
+def _numeric_values(name: str, values: Sequence[Any], problems: list[Problem]) -> list[float]:
+    """Value-by-value conversion and checks (type, finiteness, range, MSSubClass codes)."""
+    out: list[float] = []
+    lo, hi = schema.NUMERIC_RANGES[name]
+    codes = _MSSUBCLASS if name == "MSSubClass" else None
     for i, v in enumerate(values):
         kind = type(v)
         if v is None or (kind is str and v in MISSING_TOKENS):
-            out[i] = math.nan
+            out.append(math.nan)
             continue
         number: float | None = None
         if kind is str:
@@ -114,18 +133,29 @@ def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.nd
         else:
             problem = f"expected a number, got {kind.__name__}"
         if number is not None:
-            if math.isfinite(number):
-                out[i] = number
-                if (lo is not None and number < lo) or (hi is not None and number > hi):
-                    in_range = False
+            out.append(number)
+            if not math.isfinite(number):
+                problem = "not a finite number (NaN/inf are not allowed; leave it empty if unknown)"
+            elif (
+                (lo is not None and number < lo)
+                or (hi is not None and number > hi)
+                or (codes is not None and number not in codes)
+            ):
+                problem = f"out of range: must be {_allowed(name)}"
+            else:
                 continue
-            problem = "not a finite number (NaN/inf are not allowed; leave it empty if unknown)"
-        bad += 1
+        else:
+            out.append(math.nan)
         if len(problems) < MAX_PROBLEMS:
             problems.append(Problem(name, problem, i, v))
-    if bad or (in_range and name != "MSSubClass"):  # checked value by value above
-        return out
-    return _check_range(name, values, out, problems)
+    return out
+
+
+def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
+    fast = _numeric_fast(name, values) if len(values) >= VECTOR_MIN_ROWS else None
+    if fast is not None:
+        return _check_range(name, values, fast, problems)
+    return np.array(_numeric_values(name, values, problems), dtype=np.float64)
 
 
 def _check_range(
@@ -137,16 +167,37 @@ def _check_range(
             wrong = np.fromiter(
                 (v == v and v not in _MSSUBCLASS for v in out.tolist()), dtype=bool, count=len(out)
             )
-            allowed = f"one of {list(schema.MSSUBCLASS_CODES)}"
         else:
             wrong = np.zeros(len(out), dtype=bool)
             if lo is not None:
                 wrong |= out < lo
             if hi is not None:
                 wrong |= out > hi
-            allowed = f"between {lo} and {hi if hi is not None else 'any'}"
+    problem = f"out of range: must be {_allowed(name)}"
     for i in np.flatnonzero(wrong)[: MAX_PROBLEMS - len(problems)]:
-        problems.append(Problem(name, f"out of range: must be {allowed}", int(i), values[i]))
+        problems.append(Problem(name, problem, int(i), values[i]))
+    return out
+
+
+def _text_values(name: str, values: Sequence[Any], problems: list[Problem]) -> list[Any]:
+    """Value-by-value check: a level of the column, or missing (None)."""
+    levels = _LEVELS[name]
+    out: list[Any] = []
+    for i, v in enumerate(values):
+        if v is None or (type(v) is str and v in MISSING_TOKENS):
+            out.append(None)
+            continue
+        if type(v) is str and v in levels:
+            out.append(v)
+            continue
+        out.append(None)
+        if len(problems) < MAX_PROBLEMS:
+            problem = (
+                f"unknown level (allowed: {', '.join(sorted(levels))}; empty/NA if absent)"
+                if isinstance(v, str)
+                else f"expected text, got {type(v).__name__}"
+            )
+            problems.append(Problem(name, problem, i, v))
     return out
 
 
@@ -163,18 +214,7 @@ def _text(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarr
                 obj[_missing_mask(obj, None in seen)] = None
             return obj
     out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        if v is None or (type(v) is str and v in MISSING_TOKENS):
-            out[i] = None
-        elif type(v) is str and v in levels:
-            out[i] = v
-        elif len(problems) < MAX_PROBLEMS:
-            problem = (
-                f"unknown level (allowed: {', '.join(sorted(levels))}; empty/NA if absent)"
-                if isinstance(v, str)
-                else f"expected text, got {type(v).__name__}"
-            )
-            problems.append(Problem(name, problem, i, v))
+    out[:] = _text_values(name, values, problems)
     return out
 
 
@@ -197,8 +237,15 @@ def _ids(values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
     return out
 
 
+#: Column lists already found valid (clients send the same header every time); bounded.
+_VALID_NAMES: set[tuple[str, ...]] = set()
+
+
 def check_names(names: Sequence[str]) -> None:
     """Unknown or duplicated column names -> InvalidInput naming them."""
+    key = tuple(names)
+    if key in _VALID_NAMES:
+        return
     problems: list[Problem] = []
     seen: set[str] = set()
     for name in names:
@@ -214,6 +261,8 @@ def check_names(names: Sequence[str]) -> None:
             "Use the column names of Kaggle's test.csv (Id is optional).",
             problems[:MAX_PROBLEMS],
         )
+    if len(_VALID_NAMES) < 1024:
+        _VALID_NAMES.add(key)
 
 
 def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
@@ -229,8 +278,9 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
             [Problem(c, "missing required column") for c in missing],
         )
     problems: list[Problem] = []
-    typed: dict[str, np.ndarray] = {}
-    for name in schema.FEATURES:
+    blocks = _small_blocks(columns, n_rows, problems) if n_rows < VECTOR_MIN_ROWS else None
+    typed: dict[str, np.ndarray] = {} if blocks is None else columns_of(blocks)
+    for name in schema.FEATURES if blocks is None else ():
         values = columns.get(name)
         if values is None:
             typed[name] = (
@@ -242,7 +292,7 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
             typed[name] = _text(name, values, problems)
     for name in REQUIRED:
         arr = typed[name]
-        empty = np.isnan(arr) if arr.dtype.kind == "f" else pd.isna(arr)
+        empty = np.isnan(arr) if arr.dtype.kind == "f" else np.equal(arr, None)
         for i in np.flatnonzero(empty)[: max(0, MAX_PROBLEMS - len(problems))]:
             if not any(p.field == name and p.row == i for p in problems):
                 problems.append(Problem(name, "required value is empty", int(i)))
@@ -254,4 +304,22 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
             problems,
         )
     given = tuple(c for c in columns if c != schema.ID)
-    return Batch(columns=typed, n_rows=n_rows, ids=ids, given=given)
+    return Batch(columns=typed, n_rows=n_rows, ids=ids, given=given, blocks=blocks)
+
+
+def _small_blocks(
+    columns: Mapping[str, Sequence[Any]], n_rows: int, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A few rows, checked value by value, as a (numeric, text) pair of 2-D arrays."""
+    nan, none = [math.nan] * n_rows, [None] * n_rows
+    numeric = [
+        nan if (values := columns.get(name)) is None else _numeric_values(name, values, problems)
+        for name in NUMERIC_FEATURES
+    ]
+    text = [
+        none if (values := columns.get(name)) is None else _text_values(name, values, problems)
+        for name in TEXT_FEATURES
+    ]
+    text_block = np.empty((len(TEXT_FEATURES), n_rows), dtype=object)
+    text_block[...] = text
+    return np.array(numeric, dtype=np.float64), text_block
