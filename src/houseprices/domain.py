@@ -264,7 +264,9 @@ def clean_list(values: list[Any], c: str) -> list[str | None]:
                 out[i] = missing
                 continue
             out[i] = level = clean_level(v, c)
-            if (numbers_too or v is None or type(v) is str) and len(cache) < LEVEL_CACHE_MAX:
+            kind = type(v)
+            cacheable = v is None or kind is str or (numbers_too and kind in (int, float))
+            if cacheable and len(cache) < LEVEL_CACHE_MAX:
                 cache[v] = level
     return out  # type: ignore[return-value]  # every _UNSET has been replaced
 

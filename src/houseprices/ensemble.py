@@ -99,13 +99,14 @@ _EXECUTOR: ThreadPoolExecutor | None = None
 
 
 def _member_executor() -> ThreadPoolExecutor | None:
-    """One small thread pool per process (made on first use, so never across a fork)."""
+    """One small thread pool per process (made on first use, so never across a fork). It has
+    a thread per member (up to 8): all members start at once, so the slowest (LightGBM, which
+    also uses every core itself) never waits behind the others for a thread."""
     global _EXECUTOR
-    cpus = os.cpu_count() or 1
-    if cpus < 2:
+    if (os.cpu_count() or 1) < 2:
         return None
     if _EXECUTOR is None:
-        _EXECUTOR = ThreadPoolExecutor(max_workers=cpus, thread_name_prefix="ensemble")
+        _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ensemble")
     return _EXECUTOR
 
 

@@ -66,8 +66,9 @@ def predict_fn(estimator: Any) -> ArrayFn:
         return lambda X: X @ coef + intercept
     if type(estimator) is GradientBoostingRegressor:
         return _compiled(estimator, estimator.estimators_, _gradient_boosting)
-    if type(estimator).__name__ == "LGBMRegressor":
-        return _compiled(estimator, estimator.booster_, _lightgbm)
+    if type(estimator).__name__ == "LGBMRegressor":  # the wrapper's defaults, without its checks
+        booster = estimator.booster_
+        return lambda X: booster.predict(X, num_threads=threads_for(len(X)))
     return estimator.predict
 
 
@@ -102,16 +103,6 @@ def _gradient_boosting(estimator: GradientBoostingRegressor) -> ArrayFn:
         return raw.ravel()
 
     return _small_batches(forest.from_gradient_boosting(estimator, constant), predict)
-
-
-def _lightgbm(estimator: Any) -> ArrayFn:
-    """The LGBMRegressor wrapper's defaults, without its checks (threads by batch size)."""
-    booster = estimator.booster_
-
-    def predict(X: np.ndarray) -> np.ndarray:
-        return booster.predict(X, num_threads=threads_for(len(X)))
-
-    return _small_batches(forest.from_lightgbm(booster), predict)
 
 
 def _small_batches(flat: forest.FlatForest | None, library: ArrayFn) -> ArrayFn:

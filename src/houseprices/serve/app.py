@@ -22,8 +22,8 @@ from houseprices.serve import metrics, openapi
 from houseprices.serve.errors import ModelUnavailable, ServeError
 from houseprices.serve.invocations import (
     PATH,
-    FastPath,
     Invocations,
+    ServingApp,
     body_over_limit,
     error_reply,
     too_large,
@@ -67,8 +67,9 @@ def create_app(
     settings: ServeSettings | None = None,
     registry: ModelRegistry | None = None,
     prediction_log: PredictionLog | None = None,
-) -> FastAPI:
-    """The ASGI app. Without `registry`, the variants in `settings` are loaded at startup."""
+) -> ServingApp:
+    """The ASGI app: `ServingApp` around the FastAPI app (routes, docs, metrics). Without
+    `registry`, the variants in `settings` are loaded at startup."""
     settings = settings or ServeSettings()
 
     @asynccontextmanager
@@ -102,8 +103,6 @@ def create_app(
     app.state.settings = settings
     endpoint = Invocations(settings, app.state)
     app.state.invocations = endpoint
-    # Middleware added last runs first: metrics around everything, then the fast path.
-    app.add_middleware(FastPath, endpoint=endpoint)
     app.add_middleware(metrics.MetricsMiddleware)
 
     @app.exception_handler(ServeError)
@@ -135,8 +134,8 @@ def create_app(
         openapi_extra=openapi.invocations_openapi(),
     )
     async def invocations(request: Request) -> Response:
-        # Served by the FastPath middleware; this route documents it and serves an app
-        # mounted without the middleware.
+        # ServingApp answers this path before FastAPI sees it; the route documents it and
+        # serves the FastAPI app used on its own.
         body = await read_body(request, settings.max_body_bytes)
         reply = await endpoint.handle(request.headers, body)
         return Response(
@@ -158,4 +157,4 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = custom_openapi  # type: ignore[method-assign]
-    return app
+    return ServingApp(app, endpoint)

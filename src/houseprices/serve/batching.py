@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from houseprices import schema
 from houseprices.serve import metrics
 from houseprices.serve.codecs import Prediction
-from houseprices.serve.contract import Batch, columns_of
+from houseprices.serve.contract import Batch
 from houseprices.serve.predictor import Predictor
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def merge(batches: list[Batch]) -> Batch:
             np.concatenate([b.blocks[0] for b in batches], axis=1),  # type: ignore[index]
             np.concatenate([b.blocks[1] for b in batches], axis=1),  # type: ignore[index]
         )
-        return Batch(columns=columns_of(blocks), n_rows=n_rows, given=given, blocks=blocks)
+        return Batch(n_rows=n_rows, given=given, blocks=blocks)
     columns = {n: np.concatenate([b.columns[n] for b in batches]) for n in schema.FEATURES}
     return Batch(columns=columns, n_rows=n_rows, given=given)
 

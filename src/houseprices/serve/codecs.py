@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
+import pandas as pd
 
 from houseprices import schema
 from houseprices.serve.contract import KNOWN, Batch, build_batch, check_names
+from houseprices.serve.contract import NUMERIC as _NUMERIC
 from houseprices.serve.errors import (
     MalformedBody,
     NotAcceptable,
@@ -95,7 +98,56 @@ def _text(body: bytes) -> str:
         ) from None
 
 
+#: CSV bodies from this size on are parsed by pandas' C parser when they are plain (see below)
+PARSER_MIN_BYTES = 32 * 1024
+_NON_FINITE_TOKEN = re.compile(rb"[,\n][ \t]*[+-]?(?:nan|inf)", re.IGNORECASE)
+
+
+def _decode_csv_parsed(body: bytes, max_rows: int) -> Batch | None:
+    """A large, plain CSV body with a header through pandas' C parser (numeric columns
+    straight to float64, ~5x faster than the csv module plus per-column conversion); the
+    values are then checked like any other batch. None when the body is not plain: quotes,
+    a NaN/inf token, a row with a wrong number of fields, a value the parser refuses, no
+    header. `decode_csv`'s own reader then parses it and names what is wrong."""
+    if b'"' in body:
+        return None
+    lower = body.lower()
+    if (b"nan" in lower or b"inf" in lower) and _NON_FINITE_TOKEN.search(b"\n" + body):
+        return None
+    text = body.decode("utf-8-sig")
+    first, _, _ = text.partition("\n")
+    names = first.rstrip("\r").split(",")
+    if not any(name in KNOWN for name in names):
+        return None
+    check_names(names)
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    if text.count(",") != (len(names) - 1) * lines:
+        return None
+    check_size(lines - 1, max_rows)
+    numeric = [n for n in names if n in _NUMERIC or n == schema.ID]
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=dict.fromkeys(numeric, "float64")
+            | dict.fromkeys(set(names) - set(numeric), object),
+            keep_default_na=False,
+            na_values={name: ["", "NA"] for name in numeric},
+        )
+    except (ValueError, pd.errors.ParserError):
+        return None
+    if len(frame) != lines - 1:
+        return None
+    columns: dict[str, Any] = {n: frame[n].to_numpy() for n in names}
+    if schema.ID in columns:
+        columns[schema.ID] = columns[schema.ID].tolist()
+    return build_batch(columns, len(frame))
+
+
 def decode_csv(body: bytes, max_rows: int) -> Batch:
+    if len(body) >= PARSER_MIN_BYTES:
+        parsed = _decode_csv_parsed(body, max_rows)
+        if parsed is not None:
+            return parsed
     try:
         rows = [row for row in csv.reader(io.StringIO(_text(body)), strict=True) if row]
     except csv.Error as exc:

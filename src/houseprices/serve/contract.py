@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -30,7 +29,7 @@ REQUIRED: tuple[str, ...] = ("Neighborhood", "OverallQual", "GrLivArea", "YearBu
 #: Cell values read as "missing" (Kaggle's files write NA; JSON writes null).
 MISSING_TOKENS = frozenset({"", "NA"})
 KNOWN: frozenset[str] = frozenset(schema.COLUMNS)
-_NUMERIC = frozenset(schema.NUMERIC)
+NUMERIC = _NUMERIC = frozenset(schema.NUMERIC)
 _LEVELS: dict[str, frozenset[str]] = {c: frozenset(schema.allowed_levels(c)) for c in schema.LEVELS}
 _MSSUBCLASS = frozenset(float(c) for c in schema.MSSUBCLASS_CODES)
 #: Columns at least this long are converted with numpy; shorter ones (single rows) in Python.
@@ -39,17 +38,34 @@ VECTOR_MIN_ROWS = 32
 MAX_PROBLEMS = 20
 
 
-@dataclass(frozen=True)
 class Batch:
-    """Validated rows: `columns` maps every feature to an array of `n_rows` values."""
+    """Validated rows: `columns` maps every feature to an array of `n_rows` values.
 
-    columns: dict[str, np.ndarray]
-    n_rows: int
-    ids: np.ndarray | None = None
-    given: tuple[str, ...] = field(default_factory=tuple)
-    #: small batches: the numeric and the text columns as rows of two 2-D arrays (`columns`
-    #: holds views of them), so that merging requests joins two arrays instead of 79
-    blocks: tuple[np.ndarray, np.ndarray] | None = None
+    Small batches keep the numeric and the text features as the rows of two 2-D arrays
+    (`blocks`): merging requests then joins two arrays instead of 79, and `columns` (views of
+    the blocks) is only made for the merged batch the model sees."""
+
+    def __init__(
+        self,
+        columns: dict[str, np.ndarray] | None = None,
+        n_rows: int = 0,
+        ids: np.ndarray | None = None,
+        given: tuple[str, ...] = (),
+        blocks: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        if columns is None and blocks is None:
+            raise ValueError("a Batch needs its columns or its blocks")
+        self._columns = columns
+        self.n_rows = n_rows
+        self.ids = ids
+        self.given = given
+        self.blocks = blocks
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        if self._columns is None:
+            self._columns = columns_of(self.blocks)  # type: ignore[arg-type]
+        return self._columns
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -66,6 +82,16 @@ class Batch:
 
 NUMERIC_FEATURES = tuple(f for f in schema.FEATURES if f in _NUMERIC)
 TEXT_FEATURES = tuple(f for f in schema.FEATURES if f not in _NUMERIC)
+
+
+_BLOCK_ROW = {name: (0, i) for i, name in enumerate(NUMERIC_FEATURES)} | {
+    name: (1, i) for i, name in enumerate(TEXT_FEATURES)
+}
+
+
+def _block_row(blocks: tuple[np.ndarray, np.ndarray], name: str) -> np.ndarray:
+    block, row = _BLOCK_ROW[name]
+    return blocks[block][row]
 
 
 def columns_of(blocks: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
@@ -105,6 +131,9 @@ def _numeric_fast(name: str, values: Sequence[Any]) -> np.ndarray | None:
     return out
 
 
+_NOT_FINITE = "not a finite number (NaN/inf are not allowed; leave it empty if unknown)"
+
+
 def _allowed(name: str) -> str:
     if name == "MSSubClass":
         return f"one of {list(schema.MSSUBCLASS_CODES)}"
@@ -135,7 +164,7 @@ def _numeric_values(name: str, values: Sequence[Any], problems: list[Problem]) -
         if number is not None:
             out.append(number)
             if not math.isfinite(number):
-                problem = "not a finite number (NaN/inf are not allowed; leave it empty if unknown)"
+                problem = _NOT_FINITE
             elif (
                 (lo is not None and number < lo)
                 or (hi is not None and number > hi)
@@ -152,6 +181,11 @@ def _numeric_values(name: str, values: Sequence[Any], problems: list[Problem]) -
 
 
 def _numeric(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1:
+        # parsed already (NaN = missing): only finiteness and range are left to check
+        for i in np.flatnonzero(np.isinf(values))[: MAX_PROBLEMS - len(problems)]:
+            problems.append(Problem(name, _NOT_FINITE, int(i), float(values[i])))
+        return _check_range(name, values, values, problems)
     fast = _numeric_fast(name, values) if len(values) >= VECTOR_MIN_ROWS else None
     if fast is not None:
         return _check_range(name, values, fast, problems)
@@ -210,8 +244,8 @@ def _text(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarr
     if seen <= levels | MISSING_TOKENS | {None} and all(type(v) is str for v in seen - {None}):
         obj = np.asarray(values, dtype=object)
         if obj.ndim == 1:
-            if seen & (MISSING_TOKENS | {None}):
-                obj[_missing_mask(obj, None in seen)] = None
+            if seen & (MISSING_TOKENS | {None}):  # a new array: `values` may be read-only
+                obj = np.where(_missing_mask(obj, None in seen), None, obj)
             return obj
     out = np.empty(len(values), dtype=object)
     out[:] = _text_values(name, values, problems)
@@ -279,7 +313,7 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
         )
     problems: list[Problem] = []
     blocks = _small_blocks(columns, n_rows, problems) if n_rows < VECTOR_MIN_ROWS else None
-    typed: dict[str, np.ndarray] = {} if blocks is None else columns_of(blocks)
+    typed: dict[str, np.ndarray] = {}
     for name in schema.FEATURES if blocks is None else ():
         values = columns.get(name)
         if values is None:
@@ -291,7 +325,7 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
         else:
             typed[name] = _text(name, values, problems)
     for name in REQUIRED:
-        arr = typed[name]
+        arr = typed[name] if blocks is None else _block_row(blocks, name)
         empty = np.isnan(arr) if arr.dtype.kind == "f" else np.equal(arr, None)
         for i in np.flatnonzero(empty)[: max(0, MAX_PROBLEMS - len(problems))]:
             if not any(p.field == name and p.row == i for p in problems):
@@ -304,7 +338,7 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
             problems,
         )
     given = tuple(c for c in columns if c != schema.ID)
-    return Batch(columns=typed, n_rows=n_rows, ids=ids, given=given, blocks=blocks)
+    return Batch(typed or None, n_rows, ids, given, blocks)
 
 
 def _small_blocks(

@@ -3,11 +3,12 @@
 `Invocations.handle` is the whole request: negotiate, decode, predict (micro-batched), encode,
 log the prediction off the critical path. Two doors lead to it:
 
-- `FastPath`, a pure ASGI middleware in front of FastAPI, answers POST /invocations itself. A
-  single-row request is a few hundred microseconds of work, and FastAPI's routing, request
-  object and dependency solving would cost about as much again.
+- `ServingApp`, the ASGI app the server runs, answers POST /invocations itself and passes
+  everything else to the FastAPI app. A single-row request is a few hundred microseconds of
+  work; FastAPI's middleware stack (error handling, body limit, telemetry hooks), routing,
+  request object and dependency solving would cost about as much again.
 - The FastAPI route of the same path (what the OpenAPI document describes) calls the same
-  handler, for an app mounted without the middleware.
+  handler, for the FastAPI app used on its own.
 """
 
 from __future__ import annotations
@@ -157,44 +158,53 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class FastPath:
-    """Pure ASGI middleware: POST /invocations goes straight to `Invocations`, everything
-    else to the wrapped app."""
+class ServingApp:
+    """The ASGI app the server runs: POST /invocations goes straight to `Invocations`,
+    everything else to the FastAPI app (`api`). Other attributes are the FastAPI app's
+    (`state`, `openapi()`, `routes`, ...)."""
 
-    def __init__(self, app: ASGIApp, endpoint: Invocations) -> None:
-        self.app = app
+    def __init__(self, api: ASGIApp, endpoint: Invocations) -> None:
+        self.api = api
         self.endpoint = endpoint
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
+            await self.api(scope, receive, send)
             return
+        started = time.perf_counter()
+        reply = await self._answer(scope, receive)
+        if reply is not None:
+            await _send(send, reply)
+            metrics.observe(PATH, "POST", reply.status, time.perf_counter() - started)
+
+    async def _answer(self, scope: Scope, receive: Receive) -> Reply | None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         limit = self.endpoint.settings.max_body_bytes
         refused = too_large(headers.get("content-length"), limit)
         if refused is not None:
-            await _send(send, error_reply(refused))
-            return
+            return error_reply(refused)
         chunks: list[bytes] = []
         size, more = 0, True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _send(send, error_reply(body_over_limit(limit)))
-                return
+                return error_reply(body_over_limit(limit))
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         try:
-            reply = await self.endpoint.handle(headers, body)
+            return await self.endpoint.handle(headers, body)
         except Exception:  # a bug, not the input: answer 500 and keep the worker alive
             log.exception("unexpected error in %s", PATH)
-            reply = Reply(500, b'{"error":"internal","message":"Unexpected error; see the logs."}')
-        await _send(send, reply)
+            metrics.ERRORS.labels(PATH, "internal").inc()
+            return Reply(500, b'{"error":"internal","message":"Unexpected error; see the logs."}')
 
 
 async def _send(send: Send, reply: Reply) -> None:

@@ -89,5 +89,10 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            LATENCY.labels(route).observe(time.perf_counter() - started)
-            REQUESTS.labels(route, scope.get("method", ""), str(status)).inc()
+            observe(route, scope.get("method", ""), status, time.perf_counter() - started)
+
+
+def observe(route: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency."""
+    LATENCY.labels(route).observe(seconds)
+    REQUESTS.labels(route, method, str(status)).inc()
