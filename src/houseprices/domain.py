@@ -194,7 +194,7 @@ def as_str(v, int_like: bool) -> str | None:
     if int_like:
         try:
             return str(int(float(v)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: inf
             return str(v)
     return str(v)
 

@@ -65,6 +65,8 @@ def predict_fn(estimator: Any) -> ArrayFn:
         coef, intercept = estimator.coef_, estimator.intercept_
         return lambda X: X @ coef + intercept
     if type(estimator) is GradientBoostingRegressor:
+        if _constant_init(estimator) is None:  # what predict does after validating its input
+            return lambda X: estimator._raw_predict(np.asarray(X, np.float32, order="C")).ravel()
         return _compiled(estimator, estimator.estimators_, _gradient_boosting)
     if type(estimator).__name__ == "LGBMRegressor":  # the wrapper's defaults, without its checks
         booster = estimator.booster_
@@ -77,7 +79,8 @@ _COMPILED: weakref.WeakKeyDictionary[Any, tuple[Any, ArrayFn]] = weakref.WeakKey
 
 
 def _compiled(estimator: Any, fitted: Any, build: Callable[[Any], ArrayFn]) -> ArrayFn:
-    """`build(estimator)`, cached while `fitted` (what fit produced) is the same object."""
+    """`build(estimator)`, cached while `fitted` (what fit produced) is the same object. The
+    function built must not refer to `estimator` (the cache would keep it alive)."""
     cached = _COMPILED.get(estimator)
     if cached is not None and cached[0] is fitted:
         return cached[1]
@@ -86,15 +89,22 @@ def _compiled(estimator: Any, fitted: Any, build: Callable[[Any], ArrayFn]) -> A
     return fn
 
 
-def _gradient_boosting(estimator: GradientBoostingRegressor) -> ArrayFn:
-    """What GradientBoostingRegressor.predict does after validating its input: the init
-    estimator's raw prediction plus the learning-rate-scaled trees (scikit-learn's own
-    `predict_stages`). A constant init (DummyRegressor, identity link: every regression loss)
-    is filled in directly; predicting it would validate the input once more."""
+def _constant_init(estimator: GradientBoostingRegressor) -> float | None:
+    """The init estimator's prediction when it is a constant on the raw scale (DummyRegressor,
+    identity link: every regression loss), else None."""
     init = estimator.init_
     if type(init) is not DummyRegressor or type(estimator._loss.link) is not IdentityLink:
-        return lambda X: estimator._raw_predict(np.asarray(X, np.float32, order="C")).ravel()
-    constant = float(np.ravel(init.constant_)[0])
+        return None
+    return float(np.ravel(init.constant_)[0])
+
+
+def _gradient_boosting(estimator: GradientBoostingRegressor) -> ArrayFn:
+    """What GradientBoostingRegressor.predict does after validating its input, for a constant
+    init (filled in directly; predicting it would validate the input once more): plus the
+    learning-rate-scaled trees, by scikit-learn's own `predict_stages`, or by a flat forest
+    for a few rows."""
+    constant = _constant_init(estimator)
+    assert constant is not None, "predict_fn only compiles constant-init gradient boosting"
     stages, rate = estimator.estimators_, estimator.learning_rate
 
     def predict(X: np.ndarray) -> np.ndarray:

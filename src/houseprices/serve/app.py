@@ -16,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
-from threadpoolctl import threadpool_limits
 
 from houseprices.serve import metrics, openapi
 from houseprices.serve.errors import ModelUnavailable, ServeError
@@ -74,7 +73,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threadpool_limits(settings.blas_threads, user_api="blas")  # this worker, from now on
         if app.state.registry is None:
             app.state.registry = ModelRegistry.from_paths(
                 settings.variant_paths(), settings.default_variant

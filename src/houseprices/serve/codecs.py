@@ -143,15 +143,26 @@ def _decode_csv_parsed(body: bytes, max_rows: int) -> Batch | None:
     return build_batch(columns, len(frame))
 
 
+def _rows(text: str) -> list[list[str]]:
+    """The non-empty CSV rows of `text`. Without quotes and bare carriage returns, fields are
+    what lies between commas: a plain split, several times faster than the csv module on
+    the one- or two-line bodies of single-row requests."""
+    if '"' not in text:
+        plain = text.replace("\r\n", "\n")
+        if "\r" not in plain:
+            return [line.split(",") for line in plain.split("\n") if line]
+    try:
+        return [row for row in csv.reader(io.StringIO(text), strict=True) if row]
+    except csv.Error as exc:
+        raise MalformedBody(f"The body is not valid CSV: {exc}.") from None
+
+
 def decode_csv(body: bytes, max_rows: int) -> Batch:
     if len(body) >= PARSER_MIN_BYTES:
         parsed = _decode_csv_parsed(body, max_rows)
         if parsed is not None:
             return parsed
-    try:
-        rows = [row for row in csv.reader(io.StringIO(_text(body)), strict=True) if row]
-    except csv.Error as exc:
-        raise MalformedBody(f"The body is not valid CSV: {exc}.") from None
+    rows = _rows(_text(body))
     if not rows:
         raise MalformedBody("The CSV body has no rows.")
     first = rows[0]

@@ -341,19 +341,87 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
     return Batch(typed or None, n_rows, ids, given, blocks)
 
 
+def _numeric_specs() -> list[tuple[str, float, float, frozenset[float] | None]]:
+    specs = []
+    for name in NUMERIC_FEATURES:
+        lo, hi = schema.NUMERIC_RANGES[name]
+        lo = -math.inf if lo is None else lo
+        hi = math.inf if hi is None else hi
+        specs.append((name, lo, hi, _MSSUBCLASS if name == "MSSubClass" else None))
+    return specs
+
+
+#: (name, lowest, highest, allowed codes) of every numeric feature, in NUMERIC_FEATURES order
+_NUMERIC_SPECS = _numeric_specs()
+_TEXT_SPECS = [(name, _LEVELS[name]) for name in TEXT_FEATURES]
+_ORDER = {name: i for i, name in enumerate(schema.FEATURES)}
+
+
 def _small_blocks(
     columns: Mapping[str, Sequence[Any]], n_rows: int, problems: list[Problem]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A few rows, checked value by value, as a (numeric, text) pair of 2-D arrays."""
-    nan, none = [math.nan] * n_rows, [None] * n_rows
-    numeric = [
-        nan if (values := columns.get(name)) is None else _numeric_values(name, values, problems)
-        for name in NUMERIC_FEATURES
-    ]
-    text = [
-        none if (values := columns.get(name)) is None else _text_values(name, values, problems)
-        for name in TEXT_FEATURES
-    ]
+    """A few rows, checked value by value, as a (numeric, text) pair of 2-D arrays.
+
+    One pass accepts the common values inline (numbers or numeric strings in range, known
+    levels, missing tokens); a column with any other value goes through `_numeric_values` /
+    `_text_values` afterwards, in the Kaggle column order (as for large batches), which say
+    what is wrong with it."""
+    nan, none, missing = math.nan, None, MISSING_TOKENS
+    redo: list[tuple[str, list[Any], int]] = []  # (column, its block, index in the block)
+    numeric: list[Any] = []
+    for name, lo, hi, codes in _NUMERIC_SPECS:
+        values = columns.get(name)
+        if values is None:
+            numeric.append([nan] * n_rows)
+            continue
+        row: list[float] = []
+        for v in values:
+            kind = type(v)
+            if kind is str:
+                if v in missing:
+                    row.append(nan)
+                    continue
+                try:
+                    x = float(v)
+                except ValueError:
+                    break
+            elif v is None:
+                row.append(nan)
+                continue
+            elif kind is float or kind is int:
+                x = float(v)
+            else:
+                break
+            if not lo <= x <= hi or (codes is not None and x not in codes):
+                break  # NaN and inf fail too
+            row.append(x)
+        else:
+            numeric.append(row)
+            continue
+        redo.append((name, numeric, len(numeric)))
+        numeric.append(None)
+    text: list[Any] = []
+    for name, levels in _TEXT_SPECS:
+        values = columns.get(name)
+        if values is None:
+            text.append([none] * n_rows)
+            continue
+        row_t: list[Any] = []
+        for v in values:
+            if v is None or (type(v) is str and v in missing):
+                row_t.append(none)
+            elif type(v) is str and v in levels:
+                row_t.append(v)
+            else:
+                break
+        else:
+            text.append(row_t)
+            continue
+        redo.append((name, text, len(text)))
+        text.append(None)
+    for name, block, i in sorted(redo, key=lambda r: _ORDER[r[0]]):
+        check = _numeric_values if block is numeric else _text_values
+        block[i] = check(name, columns[name], problems)
     text_block = np.empty((len(TEXT_FEATURES), n_rows), dtype=object)
     text_block[...] = text
     return np.array(numeric, dtype=np.float64), text_block

@@ -56,7 +56,7 @@ def error_reply(exc: ServeError, route: str = PATH) -> Reply:
 
 def too_large(declared: str | None, limit: int) -> PayloadTooLarge | None:
     """413 for a Content-Length over `limit` (checked before reading the body)."""
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         return PayloadTooLarge(
             f"The body has {declared} bytes; the limit is {limit}: split the request.",
             [Problem("Content-Length", "too large", value=declared)],

@@ -72,13 +72,6 @@ class ServeSettings(BaseSettings):
         description="Model calls up to this many rows run on the event loop, larger ones in a "
         "worker thread.",
     )
-    blas_threads: int = Field(
-        default=1,
-        ge=1,
-        description="BLAS threads per worker. The workers (and, for large batches, the "
-        "ensemble's member threads) already use every core; more BLAS threads mostly spin "
-        "idle and take CPU from them (one row at 16 connections: twice the CPU per request).",
-    )
     prediction_log: Path | None = Field(
         default=None,
         description="JSONL file for every prediction ({pid} = worker pid); off if unset.",
