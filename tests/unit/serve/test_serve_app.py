@@ -158,3 +158,17 @@ def test_loads_the_model_from_settings(model_file: Path) -> None:
         assert c.get("/ping").status_code == 200
         assert post(c, CSV_BODY).status_code == 200
     assert len(log_path.read_text().splitlines()) == 1
+
+
+def test_startup_freezes_the_loaded_model_out_of_the_gc(registry: ModelRegistry) -> None:
+    """The model's objects are moved to the GC's permanent generation at startup: full
+    collections no longer walk them (they took ~70 ms with the champion loaded)."""
+    import gc
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(ServeSettings(), registry)) as c:
+            assert c.get("/ping").status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
