@@ -12,8 +12,8 @@ from houseprices import forest
 from houseprices.forest import FlatForest, Tree
 
 #: batch sizes checked: every size the flat forest serves (and a few more: its result must not
-#: depend on the batch size, whatever MAX_ROWS is tuned to)
-SIZES = range(1, max(forest.MAX_ROWS, 32))
+#: depend on the batch size, whatever `max_rows` is tuned to)
+SIZES = range(1, 32)
 
 
 def make_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -179,3 +179,79 @@ def test_flat_forest_of_hand_made_trees() -> None:
     )
     expected = 100.0 + 0.5 * np.array([1.0 + 10.0, 2.0 + 40.0, 1.0 + 20.0, 2.0 + 40.0])
     np.testing.assert_array_equal(flat.predict(X), expected)
+
+
+# ---------------------------------------------------------------- LightGBM: TableForest
+
+
+def lgbm(**params: Any) -> Any:
+    lightgbm = pytest.importorskip("lightgbm")
+    defaults = {"n_estimators": 60, "num_leaves": 4, "random_state": 0, "verbose": -1}
+    return lightgbm.LGBMRegressor(**{**defaults, **params})
+
+
+@pytest.mark.parametrize("num_leaves", [2, 3, 4])
+@pytest.mark.parametrize("min_child_samples", [5, 150])
+def test_table_forest_equals_lightgbm_at_every_size(
+    data, num_leaves: int, min_child_samples: int
+) -> None:
+    """Trees of one to three splits (large min_child_samples leaves some trees smaller than
+    num_leaves allows, and stumps), batches across the chunk size."""
+    X, y, X_new = data
+    est = lgbm(num_leaves=num_leaves, min_child_samples=min_child_samples).fit(X, y)
+    table = forest.from_lightgbm(est.booster_)
+    assert table is not None
+    X_all = np.vstack([X_new, X])
+    for n in (*SIZES, forest.TableForest.CHUNK_ROWS, forest.TableForest.CHUNK_ROWS + 1, 700):
+        batch = X_all[:n]
+        assert np.array_equal(table.predict(batch), est.booster_.predict(batch)), f"{n} rows"
+
+
+def test_table_forest_on_split_thresholds(data) -> None:
+    """Values exactly on a threshold go left (x <= threshold), as in LightGBM."""
+    X, y, _ = data
+    est = lgbm().fit(X, y)
+    table = forest.from_lightgbm(est.booster_)
+    assert table is not None
+    rows = np.repeat(X[:1], len(table.split_feature) - 1, axis=0)
+    for i, (f, t) in enumerate(zip(table.split_feature[:-1], table.split_threshold[:-1])):
+        rows[i, f] = t
+    for batch in (rows, np.nextafter(rows, np.inf), np.nextafter(rows, -np.inf)):
+        assert np.array_equal(table.predict(batch), est.booster_.predict(batch))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"num_leaves": 5},  # more than three splits per tree
+        {"linear_tree": True},
+        {"zero_as_missing": True},
+    ],
+    ids=["five_leaves", "linear_tree", "zero_as_missing"],
+)
+def test_from_lightgbm_declines_what_it_cannot_copy(data, params: dict[str, Any]) -> None:
+    X, y, _ = data
+    X = X.copy()
+    X[::3, 4] = 0.0
+    assert forest.from_lightgbm(lgbm(**params).fit(X, y).booster_) is None
+
+
+def test_from_lightgbm_declines_categorical_splits() -> None:
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=400), rng.integers(0, 6, size=400).astype(float)])
+    y = np.where(np.isin(X[:, 1], [1, 4]), 3.0, 0.0) + 0.1 * rng.normal(size=400)
+    est = lgbm(n_estimators=10, min_data_per_group=5, cat_smooth=1.0, min_child_samples=5)
+    est.fit(X, y, categorical_feature=[1])
+    kinds = {node.get("decision_type") for node in _lightgbm_nodes(est.booster_.dump_model())}
+    assert "==" in kinds  # it did learn a categorical split
+    assert forest.from_lightgbm(est.booster_) is None
+
+
+def _lightgbm_nodes(dump: dict[str, Any]) -> list[dict[str, Any]]:
+    todo = [info["tree_structure"] for info in dump["tree_info"]]
+    out = []
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo += [node[k] for k in ("left_child", "right_child") if k in node]
+    return out

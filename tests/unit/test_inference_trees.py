@@ -16,6 +16,7 @@ from sklearn.linear_model import Ridge
 from houseprices import forest, inference
 
 SIZES = (1, 5, 31, 32, 100)
+FLAT_MAX = forest.FlatForest.max_rows or 0
 
 
 def make_data(seed: int, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +65,7 @@ def test_predict_fn_equals_the_library_for_every_batch_size(data, make: Any) -> 
     X, y, X_new = data
     est = make().fit(X, y)
     fn = inference.predict_fn(est)
-    for n in (*SIZES, forest.MAX_ROWS - 1, forest.MAX_ROWS):
+    for n in (*SIZES, FLAT_MAX, FLAT_MAX + 1):
         batch = X_new[:n]
         assert np.array_equal(fn(batch), est.predict(batch)), f"{n} rows"
 
@@ -75,7 +76,7 @@ def test_small_batches_without_nan_take_the_flat_forest(data, flat_calls: list[i
     fn = inference.predict_fn(est)
     for n in SIZES:
         assert np.array_equal(fn(X_new[:n]), est.predict(X_new[:n]))
-    assert flat_calls == [n for n in SIZES if n < forest.MAX_ROWS]
+    assert flat_calls == [n for n in SIZES if n <= FLAT_MAX]
     assert flat_calls  # the flat forest did serve the single row
 
 
@@ -172,3 +173,20 @@ def test_the_cache_does_not_keep_a_model_with_a_fitted_init_alive(data) -> None:
     del est
     gc.collect()
     assert alive() is None
+
+
+def test_lightgbm_takes_the_table_forest_at_every_size(data, monkeypatch) -> None:
+    X, y, X_new = data
+    est = lgbm(num_leaves=4).fit(X, y)
+    calls: list[int] = []
+    predict = forest.TableForest.predict
+
+    def spy(self: forest.TableForest, X: np.ndarray) -> np.ndarray:
+        calls.append(len(X))
+        return predict(self, X)
+
+    monkeypatch.setattr(forest.TableForest, "predict", spy)
+    fn = inference.predict_fn(est)
+    for n in SIZES:
+        assert np.array_equal(fn(X_new[:n]), est.predict(X_new[:n]))
+    assert calls == list(SIZES)
