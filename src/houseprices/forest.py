@@ -79,8 +79,13 @@ class FlatForest:
         rows = (np.arange(n) * right.shape[1])[:, None]
         pos = np.zeros((n, len(self.tree_inner)), dtype=np.intp)
         for _ in range(self.depth):
-            pos = 2 * pos + 1 + flat[rows + self.node_split[self.tree_inner + pos]]
-        values = self.leaves[self.tree_leaves + (pos - self.n_inner)]
+            split = np.take(self.node_split, self.tree_inner + pos)
+            split += rows
+            pos *= 2
+            pos += 1
+            pos += np.take(flat, split)
+        pos += self.tree_leaves - self.n_inner
+        values = np.take(self.leaves, pos)
         summed = np.cumsum(np.column_stack([np.full(n, self.start), values]), axis=1)
         return summed[:, -1]
 

@@ -81,7 +81,11 @@ class Invocations:
         if batcher is None or batcher.predictor is not predictor:
             s = self.settings
             batcher = MicroBatcher(
-                predictor, s.micro_batch_max_rows, s.inline_rows, s.micro_batch_wait_ms / 1000
+                predictor,
+                s.micro_batch_max_rows,
+                s.inline_rows,
+                s.micro_batch_wait_ms / 1000,
+                s.micro_batch_gather,
             )
             self._batchers[predictor.name] = batcher
         return batcher

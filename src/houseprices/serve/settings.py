@@ -66,6 +66,11 @@ class ServeSettings(BaseSettings):
         description="Milliseconds each model call first waits for more requests to join it: "
         "more throughput under load, that much more latency for every request (0: none).",
     )
+    micro_batch_gather: bool = Field(
+        default=True,
+        description="Before each model call, let the event loop read the requests that have "
+        "already arrived so they join the call (no timer; a lone request pays microseconds).",
+    )
     inline_rows: int = Field(
         default=64,
         ge=0,

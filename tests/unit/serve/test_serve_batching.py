@@ -155,3 +155,23 @@ def test_a_batch_window_lets_later_requests_join_the_call(model: HousePriceModel
 
     asyncio.run(run_without())
     assert no_window.calls == 2
+
+
+@pytest.mark.parametrize(("gather", "calls"), [(True, 1), (False, 2)])
+def test_requests_that_arrived_during_the_turn_join_the_call(
+    model: HousePriceModel, gather: bool, calls: int
+) -> None:
+    """A request that the event loop reads in the same turn (scheduled by a callback here)
+    joins the first call when the batcher lets the loop turn once before calling the model."""
+    batcher = MicroBatcher(Predictor("champion", model), max_rows=256, gather_arrived=gather)
+
+    async def run() -> list[object]:
+        loop = asyncio.get_running_loop()
+        later: list[asyncio.Task[object]] = []
+        loop.call_soon(lambda: later.append(loop.create_task(batcher.predict(batch_of(1100)))))
+        first = await batcher.predict(batch_of(1000))
+        return [first, await later[0]]
+
+    results = asyncio.run(run())
+    assert batcher.calls == calls
+    assert [r.price.shape for r in results] == [(1,)] * 2  # type: ignore[attr-defined]
