@@ -46,18 +46,23 @@ def lgbm(**params: Any) -> Any:
     return lightgbm.LGBMRegressor(**{**defaults, **params})
 
 
-@pytest.fixture
-def flat_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Row counts of every FlatForest.predict call."""
+def spy_calls(monkeypatch: pytest.MonkeyPatch, cls: Any) -> list[int]:
+    """Row counts of every `cls.predict` call from now on."""
     calls: list[int] = []
-    predict = forest.FlatForest.predict
+    predict = cls.predict
 
-    def spy(self: forest.FlatForest, X: np.ndarray) -> np.ndarray:
+    def spy(self: Any, X: np.ndarray) -> np.ndarray:
         calls.append(len(X))
         return predict(self, X)
 
-    monkeypatch.setattr(forest.FlatForest, "predict", spy)
-    yield calls
+    monkeypatch.setattr(cls, "predict", spy)
+    return calls
+
+
+@pytest.fixture
+def flat_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Row counts of every FlatForest.predict call."""
+    yield spy_calls(monkeypatch, forest.FlatForest)
 
 
 @pytest.mark.parametrize("make", [gbr, lgbm], ids=["gbr", "lightgbm"])
@@ -178,14 +183,7 @@ def test_the_cache_does_not_keep_a_model_with_a_fitted_init_alive(data) -> None:
 def test_lightgbm_takes_the_table_forest_at_every_size(data, monkeypatch) -> None:
     X, y, X_new = data
     est = lgbm(num_leaves=4).fit(X, y)
-    calls: list[int] = []
-    predict = forest.TableForest.predict
-
-    def spy(self: forest.TableForest, X: np.ndarray) -> np.ndarray:
-        calls.append(len(X))
-        return predict(self, X)
-
-    monkeypatch.setattr(forest.TableForest, "predict", spy)
+    calls = spy_calls(monkeypatch, forest.TableForest)
     fn = inference.predict_fn(est)
     for n in SIZES:
         assert np.array_equal(fn(X_new[:n]), est.predict(X_new[:n]))

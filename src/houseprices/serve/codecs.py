@@ -26,6 +26,7 @@ from houseprices import schema
 from houseprices.serve.contract import KNOWN, Batch, build_batch, check_names
 from houseprices.serve.contract import NUMERIC as _NUMERIC
 from houseprices.serve.errors import (
+    InvalidInput,
     MalformedBody,
     NotAcceptable,
     PayloadTooLarge,
@@ -106,9 +107,10 @@ _NON_FINITE_TOKEN = re.compile(rb"[,\n][ \t]*[+-]?(?:nan|inf)", re.IGNORECASE)
 def _decode_csv_parsed(body: bytes, max_rows: int) -> Batch | None:
     """A large, plain CSV body with a header through pandas' C parser (numeric columns
     straight to float64, ~5x faster than the csv module plus per-column conversion); the
-    values are then checked like any other batch. None when the body is not plain: quotes,
+    values are then checked like any other batch. None when the body is not plain (quotes,
     a NaN/inf token, a row with a wrong number of fields, a value the parser refuses, no
-    header. `decode_csv`'s own reader then parses it and names what is wrong."""
+    header) or breaks the contract: `decode_csv`'s own reader then parses it and names
+    what is wrong, quoting the values as sent."""
     if b'"' in body:
         return None
     lower = body.lower()
@@ -140,7 +142,10 @@ def _decode_csv_parsed(body: bytes, max_rows: int) -> Batch | None:
     columns: dict[str, Any] = {n: frame[n].to_numpy() for n in names}
     if schema.ID in columns:
         columns[schema.ID] = columns[schema.ID].tolist()
-    return build_batch(columns, len(frame))
+    try:
+        return build_batch(columns, len(frame))
+    except InvalidInput:  # the reader reports it, with the values as the client wrote them
+        return None
 
 
 def _rows(text: str) -> list[list[str]]:
