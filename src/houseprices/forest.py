@@ -85,9 +85,7 @@ class FlatForest:
             pos += 1
             pos += np.take(flat, split)
         pos += self.tree_leaves - self.n_inner
-        values = np.take(self.leaves, pos)
-        summed = np.cumsum(np.column_stack([np.full(n, self.start), values]), axis=1)
-        return summed[:, -1]
+        return _sum_in_order(np.take(self.leaves, pos), self.start)
 
 
 class TableForest:
@@ -143,14 +141,19 @@ class TableForest:
         )
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        n = len(X)
         left = (np.take(X, self.split_feature, axis=1) <= self.split_threshold).view(np.uint8)
         code = self.tree_table + np.take(left, self.slots[0], axis=1) * np.intp(4)
         code += np.take(left, self.slots[1], axis=1) * np.intp(2)
         code += np.take(left, self.slots[2], axis=1)
         values = np.take(self.table, code)
-        summed = np.cumsum(np.column_stack([np.full(n, self.start), values]), axis=1)
-        return summed[:, -1]
+        return _sum_in_order(values, self.start)
+
+
+def _sum_in_order(values: np.ndarray, start: float) -> np.ndarray:
+    """Per row: ((start + v0) + v1) + ... one addition at a time, as the libraries sum their
+    trees (`values` is a scratch array, changed in place)."""
+    values[:, 0] += start
+    return np.cumsum(values, axis=1)[:, -1]
 
 
 def _depth(tree: Tree, node: int = 0) -> int:
