@@ -5,7 +5,8 @@
 Starts nginx -> gunicorn -> app on 127.0.0.1, sends --examples requests drawn from: random
 bytes under any content type, the canned house with one field set to junk (text, NaN/inf,
 huge/negative numbers, wrong JSON types), required fields removed, unknown and duplicated
-columns, ragged CSV rows, arbitrary JSON documents. Fails if any answer is a 5xx, if /ping is
+columns, ragged CSV rows, arbitrary JSON documents, and CSV bodies large enough for the
+pandas parser path with one junk cell or ragged row. Fails if any answer is a 5xx, if /ping is
 not 200 afterwards, or if a worker process was replaced (a crash). Writes a JSON report.
 """
 
@@ -88,10 +89,32 @@ def csv_cell(value: Any) -> str:
 
 
 @st.composite
+def large_csv(draw: st.DrawFn) -> bytes:
+    """A body over the size at which pandas' C parser takes over (codecs.PARSER_MIN_BYTES):
+    the canned house on every row, one cell junked, a row cut or lengthened, or all valid."""
+    names = list(CANNED_HOUSE)
+    row = [csv_cell(CANNED_HOUSE[n]) for n in names]
+    rows = [list(row) for _ in range(draw(st.integers(130, 200)))]
+    i = draw(st.integers(0, len(rows) - 1))
+    change = draw(st.sampled_from(["cell", "short", "long", "none"]))
+    if change == "cell":
+        rows[i][draw(st.integers(0, len(names) - 1))] = csv_cell(draw(junk_value))
+    elif change == "short":
+        rows[i] = rows[i][: draw(st.integers(0, len(names) - 1))]
+    elif change == "long":
+        rows[i] = [*rows[i], csv_cell(draw(junk_value))]
+    lines = [",".join(names), *(",".join(r) for r in rows)]
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
+@st.composite
 def requests(draw: st.DrawFn) -> tuple[bytes, str, dict[str, str]]:
     kind = draw(
         st.sampled_from(
-            ["bytes", "field", "drop", "unknown", "dup", "ragged", "json", "split", "accept"]
+            [
+                *("bytes", "field", "drop", "unknown", "dup", "ragged", "json", "split"),
+                *("accept", "large"),
+            ]
         )
     )
     house: dict[str, Any] = dict(CANNED_HOUSE)
@@ -101,6 +124,8 @@ def requests(draw: st.DrawFn) -> tuple[bytes, str, dict[str, str]]:
         return draw(st.binary(max_size=300)), draw(st.sampled_from(CONTENT_TYPES)), headers
     if kind == "json":
         return json.dumps(draw(json_doc)).encode(), "application/json", headers
+    if kind == "large":
+        return draw(large_csv()), "text/csv", headers
     if kind == "field":
         house[draw(st.sampled_from(FIELDS))] = draw(junk_value)
     elif kind == "drop":

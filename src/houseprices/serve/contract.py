@@ -34,6 +34,8 @@ _LEVELS: dict[str, frozenset[str]] = {c: frozenset(schema.allowed_levels(c)) for
 _MSSUBCLASS = frozenset(float(c) for c in schema.MSSUBCLASS_CODES)
 #: Columns at least this long are converted with numpy; shorter ones (single rows) in Python.
 VECTOR_MIN_ROWS = 32
+#: The largest Id echoed back (every whole number up to it is exact as a float and an int64).
+MAX_ID = 2**53
 #: At most this many problems are reported per request (the first ones found).
 MAX_PROBLEMS = 20
 
@@ -263,9 +265,14 @@ def _ids(values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
                 number = float(v)
             except ValueError:
                 number = None
-        if number is None or not math.isfinite(number) or number != int(number) or number < 1:
+        if (
+            number is None
+            or not math.isfinite(number)
+            or number != int(number)
+            or not 1 <= number <= MAX_ID
+        ):
             if len(problems) < MAX_PROBLEMS:
-                problems.append(Problem(schema.ID, "Id must be a whole number >= 1", i, v))
+                problems.append(Problem(schema.ID, f"Id must be a whole number 1..{MAX_ID}", i, v))
             continue
         out[i] = int(number)
     return out

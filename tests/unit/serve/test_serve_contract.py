@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from houseprices import schema
-from houseprices.serve.contract import REQUIRED, build_batch, check_names
+from houseprices.serve.contract import MAX_ID, REQUIRED, build_batch, check_names
 from houseprices.serve.errors import InvalidInput
 from tests.unit.serve.serve_helpers import house
 
@@ -151,3 +151,14 @@ def test_long_columns_report_the_bad_row(field: str, value: object, words: str) 
         build_batch(columns(*rows), 40)
     assert (err.value.field, err.value.problems[0].row) == (field, 37)
     assert words in err.value.problems[0].problem
+
+
+@pytest.mark.parametrize("bad", [2**64, 10**30, -(2**64), 2**53 + 2, "1e30", 0, "0"])
+def test_ids_out_of_range_are_400_not_an_overflow(bad: object) -> None:
+    """A JSON integer beyond int64 once escaped as OverflowError (a 500)."""
+    row = house(Id=bad)
+    with pytest.raises(InvalidInput) as caught:
+        build_batch({k: [v] for k, v in row.items()}, 1)
+    assert caught.value.field == "Id"
+    ok = build_batch({k: [v] for k, v in house(Id=MAX_ID).items()}, 1)
+    assert ok.ids is not None and ok.ids[0] == MAX_ID
