@@ -140,8 +140,6 @@ def _decode_csv_parsed(body: bytes, max_rows: int) -> Batch | None:
     if len(frame) != lines - 1:
         return None
     columns: dict[str, Any] = {n: frame[n].to_numpy() for n in names}
-    if schema.ID in columns:
-        columns[schema.ID] = columns[schema.ID].tolist()
     try:
         return build_batch(columns, len(frame))
     except InvalidInput:  # the reader reports it, with the values as the client wrote them

@@ -255,6 +255,12 @@ def _text(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarr
 
 
 def _ids(values: Sequence[Any], problems: list[Problem]) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:  # parsed already
+        with np.errstate(invalid="ignore"):
+            whole = (values == np.floor(values)) & (values >= 1) & (values <= MAX_ID)
+        if whole.all():
+            return values.astype(np.int64)
+        values = values.tolist()  # the loop below names the bad ones
     out = np.empty(len(values), dtype=np.int64)
     for i, v in enumerate(values):
         number: float | None = None
