@@ -255,3 +255,22 @@ def _lightgbm_nodes(dump: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(node)
         todo += [node[k] for k in ("left_child", "right_child") if k in node]
     return out
+
+
+@pytest.mark.parametrize("n_rows", [1, 2, 3, 7])
+def test_tree_sums_are_sequential_whatever_the_number_of_rows(n_rows: int) -> None:
+    """The libraries add their trees one at a time; summed pairwise the same numbers give
+    other roundings. Values chosen so that the two orders differ."""
+    rng = np.random.default_rng(n_rows)
+    values = rng.normal(size=(500, n_rows)) * 10.0 ** rng.integers(-8, 8, size=(500, 1))
+    start = 12.0
+    expected = []
+    for col in values.T:
+        total = start
+        for v in col:
+            total += v
+        expected.append(total)
+    got = forest._sum_trees(values.copy(), start)
+    assert got.tolist() == expected
+    pairwise = [np.add.reduce(np.concatenate([[start], col])) for col in values.T]
+    assert pairwise != expected  # the order matters for these values
