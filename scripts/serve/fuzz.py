@@ -1,6 +1,6 @@
 """Fuzz the running serving stack with hypothesis-generated bad (and odd) requests.
 
-    python scripts/serve/fuzz.py --model models/model.joblib --examples 1200
+    python scripts/serve/fuzz.py --model models/model.joblib --examples 1500
 
 Starts nginx -> gunicorn -> app on 127.0.0.1, sends --examples requests drawn from: random
 bytes under any content type, the canned house with one field set to junk (text, NaN/inf,
@@ -157,7 +157,7 @@ def requests(draw: st.DrawFn) -> tuple[bytes, str, dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=Path("models/model.joblib"))
-    parser.add_argument("--examples", type=int, default=1200)
+    parser.add_argument("--examples", type=int, default=1500)
     parser.add_argument("--out", type=Path, default=Path("reports/fuzz_serve.json"))
     parser.add_argument(
         "--min-rejected", type=int, default=1000, help="Fail unless this many got a 4xx."
