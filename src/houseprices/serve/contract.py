@@ -246,8 +246,9 @@ def _text(name: str, values: Sequence[Any], problems: list[Problem]) -> np.ndarr
     if seen <= levels | MISSING_TOKENS | {None} and all(type(v) is str for v in seen - {None}):
         obj = np.asarray(values, dtype=object)
         if obj.ndim == 1:
-            if seen & (MISSING_TOKENS | {None}):  # a new array: `values` may be read-only
-                obj = np.where(_missing_mask(obj, None in seen), None, obj)
+            if seen & (MISSING_TOKENS | {None}):  # a copy: `values` may be read-only
+                obj = obj.copy()
+                obj[_missing_mask(obj, None in seen)] = None
             return obj
     out = np.empty(len(values), dtype=object)
     out[:] = _text_values(name, values, problems)
@@ -339,7 +340,7 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
             typed[name] = _text(name, values, problems)
     for name in REQUIRED:
         arr = typed[name] if blocks is None else _block_row(blocks, name)
-        empty = np.isnan(arr) if arr.dtype.kind == "f" else np.equal(arr, None)
+        empty = np.isnan(arr) if arr.dtype.kind == "f" else arr == None  # noqa: E711 (elementwise)
         for i in np.flatnonzero(empty)[: max(0, MAX_PROBLEMS - len(problems))]:
             if not any(p.field == name and p.row == i for p in problems):
                 problems.append(Problem(name, "required value is empty", int(i)))
