@@ -1,4 +1,4 @@
-"""Tree ensembles as flat numpy arrays: fast prediction for a few rows.
+"""Tree ensembles as numpy arrays: the serving hot path of the champion's tree members.
 
 scikit-learn's gradient boosting visits its trees one Python object at a time: ~0.2 ms for
 one row of the champion's 800 trees whatever the work per tree. `FlatForest` stores every
@@ -8,9 +8,10 @@ a level at a time. The trees' outputs are summed in tree order, starting from th
 as the library, one addition at a time (`np.cumsum`), so the result is the library's to the
 last bit. 1 row: 0.05 vs 0.19 ms; the library wins from about 10 rows on (`max_rows`).
 
-LightGBM's trees are smaller (`num_leaves` 4: at most three splits), and its own predict
-costs ~0.06 ms for one row of the champion's 2000 trees, which walking them only matches;
-`TableForest` reads each such tree's leaf from a table indexed by its three split outcomes.
+LightGBM's trees are smaller (`num_leaves` 4: at most three splits): `TableForest` reads
+each tree's leaf from an 8-entry table indexed by its three split outcomes, faster than
+LightGBM's own predict at every batch size (1 row 0.024 vs 0.055 ms, 1459 rows ~12 vs 69 ms
+on one core), with the same numbers.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ class TableForest:
 
     The leaf a row reaches in such a tree is a function of the outcomes of its three splits:
     every distinct split of the forest is evaluated once, each tree reads its three outcomes
-    as a 3-bit code and its leaf value from an 8-entry table. About half the array work of
-    walking the trees level by level, a third of LightGBM's own time for one row."""
+    as a 3-bit code and its leaf value from an 8-entry table: about half the array work of
+    walking the trees level by level."""
 
     MAX_SPLITS = 3
     #: rows per block of work (bounds the temporary arrays: rows x trees)
