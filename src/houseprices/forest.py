@@ -86,7 +86,7 @@ class FlatForest:
             pos += 1
             pos += np.take(flat, split)
         pos += self.tree_leaves - self.n_inner
-        return _sum_in_order(np.take(self.leaves, pos), self.start)
+        return _sum_trees(np.take(self.leaves, pos).T.copy(), self.start)
 
 
 class TableForest:
@@ -163,13 +163,6 @@ def _sum_trees(values: np.ndarray, start: float) -> np.ndarray:
     if values.shape[1] == 1:
         return np.cumsum(values[:, 0])[-1:]
     return np.add.reduce(values, axis=0)
-
-
-def _sum_in_order(values: np.ndarray, start: float) -> np.ndarray:
-    """Per row: ((start + v0) + v1) + ... one addition at a time, as the libraries sum their
-    trees (`values` is a scratch array, changed in place)."""
-    values[:, 0] += start
-    return np.cumsum(values, axis=1)[:, -1]
 
 
 def _depth(tree: Tree, node: int = 0) -> int:

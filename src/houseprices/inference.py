@@ -125,9 +125,7 @@ def _lightgbm(estimator: Any) -> ArrayFn:
     return _small_batches(forest.from_lightgbm(booster), predict)
 
 
-def _small_batches(
-    flat: forest.FlatForest | forest.TableForest | None, library: ArrayFn
-) -> ArrayFn:
+def _small_batches(flat: forest.Compiled | None, library: ArrayFn) -> ArrayFn:
     """`flat` for rows without NaN, up to its `max_rows` (identical results), `library` for
     the rest."""
     if flat is None:

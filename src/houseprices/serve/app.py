@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from houseprices.serve import metrics, openapi
 from houseprices.serve.errors import ModelUnavailable, ServeError
@@ -24,9 +25,8 @@ from houseprices.serve.invocations import (
     PATH,
     Invocations,
     ServingApp,
-    body_over_limit,
     error_reply,
-    too_large,
+    receive_body,
 )
 from houseprices.serve.predictor import ModelRegistry, PredictionLog
 from houseprices.serve.settings import ServeSettings
@@ -37,17 +37,10 @@ log = logging.getLogger(__name__)
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) anything over `limit` bytes before reading it all."""
-    refused = too_large(request.headers.get("content-length"), limit)
-    if refused is not None:
-        raise refused
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise body_over_limit(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = await receive_body(request.receive, request.headers.get("content-length"), limit)
+    if body is None:
+        raise ClientDisconnect()
+    return body
 
 
 def _error_response(exc: ServeError, route: str) -> Response:

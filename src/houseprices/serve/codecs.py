@@ -23,8 +23,7 @@ import orjson
 import pandas as pd
 
 from houseprices import schema
-from houseprices.serve.contract import KNOWN, Batch, build_batch, check_names
-from houseprices.serve.contract import NUMERIC as _NUMERIC
+from houseprices.serve.contract import KNOWN, NUMERIC, Batch, build_batch, check_names
 from houseprices.serve.errors import (
     InvalidInput,
     MalformedBody,
@@ -126,7 +125,7 @@ def _decode_csv_parsed(body: bytes, max_rows: int) -> Batch | None:
     if text.count(",") != (len(names) - 1) * lines:
         return None
     check_size(lines - 1, max_rows)
-    numeric = [n for n in names if n in _NUMERIC or n == schema.ID]
+    numeric = [n for n in names if n in NUMERIC or n == schema.ID]
     try:
         frame = pd.read_csv(
             io.StringIO(text),

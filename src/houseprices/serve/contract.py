@@ -29,7 +29,7 @@ REQUIRED: tuple[str, ...] = ("Neighborhood", "OverallQual", "GrLivArea", "YearBu
 #: Cell values read as "missing" (Kaggle's files write NA; JSON writes null).
 MISSING_TOKENS = frozenset({"", "NA"})
 KNOWN: frozenset[str] = frozenset(schema.COLUMNS)
-NUMERIC = _NUMERIC = frozenset(schema.NUMERIC)
+NUMERIC = frozenset(schema.NUMERIC)
 _LEVELS: dict[str, frozenset[str]] = {c: frozenset(schema.allowed_levels(c)) for c in schema.LEVELS}
 _MSSUBCLASS = frozenset(float(c) for c in schema.MSSUBCLASS_CODES)
 #: Columns at least this long are converted with numpy; shorter ones (single rows) in Python.
@@ -82,8 +82,8 @@ class Batch:
         return [dict(zip(names, values, strict=True)) for values in zip(*cols, strict=True)]
 
 
-NUMERIC_FEATURES = tuple(f for f in schema.FEATURES if f in _NUMERIC)
-TEXT_FEATURES = tuple(f for f in schema.FEATURES if f not in _NUMERIC)
+NUMERIC_FEATURES = tuple(f for f in schema.FEATURES if f in NUMERIC)
+TEXT_FEATURES = tuple(f for f in schema.FEATURES if f not in NUMERIC)
 
 
 _BLOCK_ROW = {name: (0, i) for i, name in enumerate(NUMERIC_FEATURES)} | {
@@ -332,9 +332,9 @@ def build_batch(columns: Mapping[str, Sequence[Any]], n_rows: int) -> Batch:
         values = columns.get(name)
         if values is None:
             typed[name] = (
-                np.full(n_rows, np.nan) if name in _NUMERIC else np.full(n_rows, None, object)
+                np.full(n_rows, np.nan) if name in NUMERIC else np.full(n_rows, None, object)
             )
-        elif name in _NUMERIC:
+        elif name in NUMERIC:
             typed[name] = _numeric(name, values, problems)
         else:
             typed[name] = _text(name, values, problems)

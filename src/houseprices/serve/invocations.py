@@ -38,6 +38,13 @@ VARIANT_HEADER = "X-Model-Variant"
 JSON = "application/json"
 
 
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Reply:
     """An HTTP answer: status, body, media type and extra headers."""
@@ -64,8 +71,27 @@ def too_large(declared: str | None, limit: int) -> PayloadTooLarge | None:
     return None
 
 
-def body_over_limit(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The body exceeds the limit of {limit} bytes: split the request.")
+async def receive_body(receive: Receive, declared: str | None, limit: int) -> bytes | None:
+    """The request body from ASGI `receive`, or None if the client went away. PayloadTooLarge
+    for a declared Content-Length over `limit` (before reading) or a body that grows past it."""
+    refused = too_large(declared, limit)
+    if refused is not None:
+        raise refused
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"The body exceeds the limit of {limit} bytes: split the request."
+            )
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class Invocations:
@@ -155,13 +181,6 @@ class Invocations:
         )
 
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
 class ServingApp:
     """The ASGI app the server runs: POST /invocations goes straight to `Invocations`,
     everything else to the FastAPI app (`api`). Other attributes are the FastAPI app's
@@ -187,22 +206,12 @@ class ServingApp:
     async def _answer(self, scope: Scope, receive: Receive) -> Reply | None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         limit = self.endpoint.settings.max_body_bytes
-        refused = too_large(headers.get("content-length"), limit)
-        if refused is not None:
-            return error_reply(refused)
-        chunks: list[bytes] = []
-        size, more = 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                return error_reply(body_over_limit(limit))
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        try:
+            body = await receive_body(receive, headers.get("content-length"), limit)
+        except PayloadTooLarge as exc:
+            return error_reply(exc)
+        if body is None:
+            return None
         try:
             return await self.endpoint.handle(headers, body)
         except Exception:  # a bug, not the input: answer 500 and keep the worker alive
