@@ -104,25 +104,33 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         for c in ZERO_IF_MISSING:
             num[c] = np.where(np.isnan(num[c]), 0.0, num[c])
         strs = {c: clean_strings(cols[c], c) for c in STRING_COLUMNS}
-        num["LotFrontageMissing"] = np.isnan(num["LotFrontage"]).astype(float)
-        # GarageYrBlt: no garage -> YearBuilt; obvious typos (> YrSold + 1) -> YearRemodAdd
-        gy = num["GarageYrBlt"]
-        gy = np.where(np.isnan(gy), num["YearBuilt"], gy)
-        bad = np.isfinite(num["YrSold"]) & (gy > num["YrSold"] + 1)
-        num["GarageYrBlt"] = np.where(bad, num["YearRemodAdd"], gy)
+        self._derive_numeric(num)
         if fitted:
             self._impute(num, strs)
         return num, strs
 
-    def _impute(self, num, strs):
-        nb = strs["Neighborhood"]
+    @staticmethod
+    def _derive_numeric(num):
+        """LotFrontageMissing; GarageYrBlt: no garage -> YearBuilt, obvious typos
+        (> YrSold + 1) -> YearRemodAdd."""
+        num["LotFrontageMissing"] = np.isnan(num["LotFrontage"]).astype(float)
+        gy = num["GarageYrBlt"]
+        gy = np.where(np.isnan(gy), num["YearBuilt"], gy)
+        bad = np.isfinite(num["YrSold"]) & (gy > num["YrSold"] + 1)
+        num["GarageYrBlt"] = np.where(bad, num["YearRemodAdd"], gy)
+
+    def _fill_lotfrontage(self, num, neighborhoods):
+        """Missing LotFrontage -> the median of its neighbourhood learned in fit."""
         lf = num["LotFrontage"]
         miss = np.isnan(lf)
         if miss.any():
             fill = np.array(
-                [self.lotfrontage_by_nbhd_.get(n, self.lotfrontage_median_) for n in nb]
+                [self.lotfrontage_by_nbhd_.get(n, self.lotfrontage_median_) for n in neighborhoods]
             )
             num["LotFrontage"] = np.where(miss, fill, lf)
+
+    def _impute(self, num, strs):
+        self._fill_lotfrontage(num, strs["Neighborhood"])
         for c, med in self.numeric_medians_.items():
             v = num[c]
             if np.isnan(v).any():
@@ -134,7 +142,7 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit / transform
     def fit(self, X, y=None):
-        for derived in ("_imputation_key", *smallbatch.DERIVED):
+        for derived in self.DERIVED:
             self.__dict__.pop(derived, None)
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -216,22 +224,65 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
             return smallbatch.clean(self, cols)
         return self._clean(cols, fitted=True)
 
+    #: what is derived from the fitted attributes on first use and kept in __dict__ (not a
+    #: parameter, not learned: `fit` drops them)
+    DERIVED = ("_imputation_key", "_onehot_layout", "_median_table")
+
+    def _derived(self, name: str, make: Any) -> Any:
+        value = self.__dict__.get(name)
+        if value is None:
+            check_is_fitted(self, "levels_")
+            value = self.__dict__[name] = make()
+        return value
+
     @property
     def imputation_key(self) -> str:
         """Identifies what `clean` does: equal keys, equal cleaned columns."""
-        key = self.__dict__.get("_imputation_key")
-        if key is None:
-            check_is_fitted(self, "levels_")
-            key = repr(
+        return self._derived(
+            "_imputation_key",
+            lambda: repr(
                 (
                     self.lotfrontage_median_,
                     sorted(self.lotfrontage_by_nbhd_.items()),
                     sorted(self.numeric_medians_.items()),
                     sorted(self.modes_.items()),
                 )
-            )
-            self.__dict__["_imputation_key"] = key
-        return key
+            ),
+        )
+
+    @property
+    def onehot_layout(self) -> tuple[list[tuple[str, dict[str, int], int]], int]:
+        """Per nominal column: (column, level -> output column of the one-hot block, output
+        column of unseen/rare levels: the rare bucket when there is one, else -1 = none), and
+        the width of the block."""
+
+        def make() -> tuple[list[tuple[str, dict[str, int], int]], int]:
+            tables, offset = [], 0
+            for c in NOMINAL:
+                lv = self.levels_[c]
+                pos = {v: offset + i for i, v in enumerate(lv["levels"])}
+                k = len(pos) + int(lv["rare"])
+                tables.append((c, pos, offset + k - 1 if lv["rare"] else -1))
+                offset += k
+            return tables, offset
+
+        return self._derived("_onehot_layout", make)
+
+    @property
+    def median_table(self) -> tuple[list[str], np.ndarray]:
+        """The numeric medians learned in fit: (column names, a column vector of medians)."""
+        return self._derived(
+            "_median_table",
+            lambda: (
+                list(self.numeric_medians_),
+                np.array(list(self.numeric_medians_.values()), dtype=float)[:, None],
+            ),
+        )
+
+    def _squares(self, blocks):
+        """The squared columns (`squares`) of the numeric blocks made so far."""
+        pos = {c: i for i, c in enumerate(self.feature_names_out_[: self.n_numeric_])}
+        return np.hstack(blocks)[:, [pos[c] for c in self.squares]] ** 2
 
     def encode(self, cleaned: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]) -> np.ndarray:
         """The second half of `transform`: cleaned columns -> the feature array (read only)."""
@@ -248,9 +299,7 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
         if self.extra_features:
             blocks.append(self._engineered(num, ordv))
         if self.squares:
-            pos = {c: i for i, c in enumerate(self.feature_names_out_[: self.n_numeric_])}
-            base = np.hstack(blocks)
-            blocks.append(base[:, [pos[c] for c in self.squares]] ** 2)
+            blocks.append(self._squares(blocks))
         if self.encoding == "ordinal":
             codes = np.empty((n, len(NOMINAL)))
             for j, c in enumerate(NOMINAL):
@@ -259,19 +308,14 @@ class HouseFeaturizer(TransformerMixin, BaseEstimator):
                 codes[:, j] = map_levels(strs[c], m, rare, float)
             blocks.append(codes)
         else:
+            tables, width = self.onehot_layout
+            onehot = np.zeros((n, width))
             rows = np.arange(n)
-            for c in NOMINAL:
-                lv = self.levels_[c]
-                pos = {v: i for i, v in enumerate(lv["levels"])}
-                k = len(pos) + int(lv["rare"])
-                # unseen/rare levels go to the last column when there is a rare bucket, else
-                # to no column at all (an all-zero block)
-                other = k - 1 if lv["rare"] else -1
+            for c, pos, other in tables:
                 col = map_levels(strs[c], pos, other, np.intp)
-                oh = np.zeros((n, k))
                 hit = col >= 0
-                oh[rows[hit], col[hit]] = 1.0
-                blocks.append(oh)
+                onehot[rows[hit], col[hit]] = 1.0
+            blocks.append(onehot)
         return np.hstack(blocks)
 
     @staticmethod

@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 #: batches below this many rows take this path (lists beat per-column numpy calls up to here)
 SMALL_ROWS = 32
 
-#: what this module derives from a fitted featurizer once and keeps in its __dict__ (`fit`
-#: drops them, like `imputation_key`)
-DERIVED = ("_small_medians", "_small_onehot")
-
 _ZERO_ROWS = np.array([NUMERIC.index(c) for c in ZERO_IF_MISSING])
 
 Cleaned = tuple[dict[str, np.ndarray], dict[str, Any]]
@@ -46,19 +42,10 @@ def clean(fz: HouseFeaturizer, cols: dict[str, np.ndarray]) -> Cleaned:
     block[_ZERO_ROWS] = np.where(np.isnan(zero), 0.0, zero)
     num = dict(zip(NUMERIC, block, strict=True))
     strs: dict[str, Any] = {c: clean_list(cols[c].tolist(), c) for c in STRING_COLUMNS}
-    num["LotFrontageMissing"] = np.isnan(num["LotFrontage"]).astype(float)
-    gy = num["GarageYrBlt"]
-    gy = np.where(np.isnan(gy), num["YearBuilt"], gy)
-    bad = np.isfinite(num["YrSold"]) & (gy > num["YrSold"] + 1)
-    num["GarageYrBlt"] = np.where(bad, num["YearRemodAdd"], gy)
+    fz._derive_numeric(num)
     # imputation learned in fit: LotFrontage by neighbourhood, then medians, then modes
-    lf = num["LotFrontage"]
-    miss = np.isnan(lf)
-    if miss.any():
-        by_nbhd, median = fz.lotfrontage_by_nbhd_, fz.lotfrontage_median_
-        fill = np.array([by_nbhd.get(n, median) for n in strs["Neighborhood"]])
-        num["LotFrontage"] = np.where(miss, fill, lf)
-    names, medians = _medians(fz)
+    fz._fill_lotfrontage(num, strs["Neighborhood"])
+    names, medians = fz.median_table
     values = np.array([num[c] for c in names])
     values = np.where(np.isnan(values), medians, values)
     num.update(zip(names, values, strict=True))
@@ -67,31 +54,6 @@ def clean(fz: HouseFeaturizer, cols: dict[str, np.ndarray]) -> Cleaned:
         if None in s:
             strs[c] = [mode if v is None else v for v in s]
     return num, strs
-
-
-def _medians(fz: HouseFeaturizer) -> tuple[list[str], np.ndarray]:
-    cached = fz.__dict__.get("_small_medians")
-    if cached is None:
-        names = list(fz.numeric_medians_)
-        medians = np.array([fz.numeric_medians_[c] for c in names], dtype=float)[:, None]
-        cached = fz.__dict__["_small_medians"] = (names, medians)
-    return cached
-
-
-def _onehot_tables(fz: HouseFeaturizer) -> tuple[list[tuple[str, dict[str, int], int]], int]:
-    """Per nominal column: (column, level -> output column, output column of other levels or
-    -1), and the width of the one-hot block; derived once per fitted featurizer."""
-    cached = fz.__dict__.get("_small_onehot")
-    if cached is None:
-        tables, offset = [], 0
-        for c in NOMINAL:
-            lv = fz.levels_[c]
-            pos = {v: offset + i for i, v in enumerate(lv["levels"])}
-            k = len(pos) + int(lv["rare"])
-            tables.append((c, pos, offset + k - 1 if lv["rare"] else -1))
-            offset += k
-        cached = fz.__dict__["_small_onehot"] = (tables, offset)
-    return cached
 
 
 def encode(fz: HouseFeaturizer, cleaned: Cleaned) -> np.ndarray:
@@ -107,16 +69,14 @@ def encode(fz: HouseFeaturizer, cleaned: Cleaned) -> np.ndarray:
     if fz.extra_features:
         blocks.append(fz._engineered(num, dict(zip(ORDINAL_MAPS, ordinal, strict=True))))
     if fz.squares:
-        pos = {c: i for i, c in enumerate(fz.feature_names_out_[: fz.n_numeric_])}
-        base = np.hstack(blocks)
-        blocks.append(base[:, [pos[c] for c in fz.squares]] ** 2)
+        blocks.append(fz._squares(blocks))
     if fz.encoding == "ordinal":
         codes = [
             [m.get(v, m["__rare__"]) for v in strs[c]] for c in NOMINAL for m in (fz.levels_[c],)
         ]
         blocks.append(np.array(codes, dtype=float).reshape(len(NOMINAL), n).T)
     else:
-        tables, width = _onehot_tables(fz)
+        tables, width = fz.onehot_layout
         onehot = np.zeros((n, width))
         for c, pos, other in tables:
             for row, v in enumerate(strs[c]):

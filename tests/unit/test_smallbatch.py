@@ -292,12 +292,12 @@ def test_refit_drops_the_derived_tables(xy, every_house, encoding: str) -> None:
     )
     fz = HouseFeaturizer(**ENCODINGS[encoding]).fit(X, y)
     first = fz.transform(rows)  # small path: derives its tables from this fit
-    assert any(key in fz.__dict__ for key in smallbatch.DERIVED)
+    assert any(key in fz.__dict__ for key in HouseFeaturizer.DERIVED)
     assert np.array_equal(first, large_path(fz, rows))
-    derived = {k: fz.__dict__[k] for k in smallbatch.DERIVED if k in fz.__dict__}
+    derived = {k: fz.__dict__[k] for k in HouseFeaturizer.DERIVED if k in fz.__dict__}
 
     fz.fit(X.iloc[:250], y[:250])
-    assert not any(key in fz.__dict__ for key in smallbatch.DERIVED)
+    assert not any(key in fz.__dict__ for key in HouseFeaturizer.DERIVED)
     second = fz.transform(rows)
     assert second.shape == (len(rows), len(fz.get_feature_names_out()))
     assert np.array_equal(second, large_path(fz, rows))
